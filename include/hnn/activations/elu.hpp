@@ -1,0 +1,33 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+// Exponential linear unit: smooth for negative inputs, saturating at −α.
+//
+//   y = z if z > 0, else α (e^z − 1)        dy/dz = 1 if z > 0, else α e^z = y + α
+//
+// e^z is taken of min(z, 0) only, so a large positive z cannot overflow.
+
+#include "hnn/core/error.hpp"
+
+namespace hnn {
+
+template <typename Scalar>
+struct ELU {
+  static constexpr const char* name = "ELU";
+  Scalar alpha = Scalar(1);
+
+  ELU() = default;
+  explicit ELU(Scalar a) : alpha(a) {
+    if (!(a > Scalar(0))) throw ArgumentError("ELU: alpha must be > 0");
+  }
+
+  template <typename Z, typename Y>
+  void forward(const Z& z, Y&& y) const {
+    y = (z > Scalar(0)).select(z, alpha * z.min(Scalar(0)).expm1());  // α (e^z − 1)
+  }
+  template <typename Z, typename Y, typename DY, typename DZ>
+  void backward(const Z& z, const Y& y, const DY& dy, DZ&& dz) const {
+    dz = (z > Scalar(0)).select(dy, dy * (y + alpha));  // dz = dy or dy (y + α)
+  }
+};
+
+}  // namespace hnn

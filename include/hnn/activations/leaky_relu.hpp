@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+// Leaky ReLU: a small slope α for negative inputs, so a unit is never dead.
+//
+//   y = z if z > 0, else α z        dy/dz = 1 if z > 0, else α
+
+#include "hnn/core/error.hpp"
+
+namespace hnn {
+
+template <typename Scalar>
+struct LeakyReLU {
+  static constexpr const char* name = "LeakyReLU";
+  Scalar alpha = Scalar(0.01);  // PyTorch's default negative slope
+
+  LeakyReLU() = default;
+  explicit LeakyReLU(Scalar a) : alpha(a) {
+    if (!(a >= Scalar(0))) throw ArgumentError("LeakyReLU: alpha must be >= 0");
+  }
+
+  template <typename Z, typename Y>
+  void forward(const Z& z, Y&& y) const {
+    y = (z > Scalar(0)).select(z, alpha * z);  // y = z or α z
+  }
+  template <typename Z, typename Y, typename DY, typename DZ>
+  void backward(const Z& z, const Y& /*y*/, const DY& dy, DZ&& dz) const {
+    dz = (z > Scalar(0)).select(dy, alpha * dy);  // dz = dy or α dy
+  }
+};
+
+}  // namespace hnn

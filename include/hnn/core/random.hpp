@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+// A seeded random engine whose numbers are the same on every compiler and
+// standard library. std::uniform_real_distribution and
+// std::normal_distribution are implementation-defined, so hnn draws its own
+// from the 64-bit Mersenne Twister (whose output the standard fixes):
+// uniform doubles from the top 53 bits, normals by Box–Muller.
+
+#include <cmath>
+#include <cstdint>
+#include <random>
+#include <utility>
+
+#include "hnn/core/types.hpp"
+
+namespace hnn {
+
+class Random {
+ public:
+  explicit Random(std::uint64_t seed = 42) : engine_(seed) {}
+
+  void seed(std::uint64_t s) {
+    engine_.seed(s);
+    has_spare_ = false;
+  }
+
+  // Uniform in [0, 1).
+  double uniform() { return static_cast<double>(engine_() >> 11) * 0x1.0p-53; }
+
+  // Uniform in [lo, hi).
+  double uniform(double lo, double hi) { return lo + (hi - lo) * uniform(); }
+
+  // Normal with the given mean and standard deviation (Box–Muller:
+  // z = √(−2 ln u₁) cos(2π u₂), and the sine twin is kept for the next call).
+  double normal(double mean = 0.0, double stddev = 1.0) {
+    if (has_spare_) {
+      has_spare_ = false;
+      return mean + stddev * spare_;
+    }
+    constexpr double two_pi = 6.283185307179586476925286766559;
+    double u1 = 0.0;
+    while (u1 <= 0.0)
+      u1 = uniform();  // log(0) is −∞
+    const double u2 = uniform();
+    const double r = std::sqrt(-2.0 * std::log(u1));
+    spare_ = r * std::sin(two_pi * u2);
+    has_spare_ = true;
+    return mean + stddev * r * std::cos(two_pi * u2);
+  }
+
+  // Uniform integer in [0, n), without modulo bias.
+  std::uint64_t below(std::uint64_t n) {
+    const std::uint64_t limit = UINT64_MAX - UINT64_MAX % n;
+    std::uint64_t x = engine_();
+    while (x >= limit)
+      x = engine_();
+    return x % n;
+  }
+
+  // Fisher–Yates shuffle of any random-access range.
+  template <typename It>
+  void shuffle(It first, It last) {
+    const auto n = static_cast<std::uint64_t>(last - first);
+    for (std::uint64_t i = n; i > 1; --i) {
+      const auto j = below(i);
+      using std::swap;
+      swap(first[static_cast<std::ptrdiff_t>(i - 1)], first[static_cast<std::ptrdiff_t>(j)]);
+    }
+  }
+
+  // Fills m with uniform numbers in [lo, hi).
+  template <typename Derived>
+  void fill_uniform(Eigen::DenseBase<Derived>& m, double lo, double hi) {
+    using S = typename Derived::Scalar;
+    for (Index j = 0; j < m.cols(); ++j)
+      for (Index i = 0; i < m.rows(); ++i)
+        m(i, j) = static_cast<S>(uniform(lo, hi));
+  }
+
+  // Fills m with normal numbers.
+  template <typename Derived>
+  void fill_normal(Eigen::DenseBase<Derived>& m, double mean, double stddev) {
+    using S = typename Derived::Scalar;
+    for (Index j = 0; j < m.cols(); ++j)
+      for (Index i = 0; i < m.rows(); ++i)
+        m(i, j) = static_cast<S>(normal(mean, stddev));
+  }
+
+ private:
+  std::mt19937_64 engine_;
+  double spare_ = 0.0;
+  bool has_spare_ = false;
+};
+
+}  // namespace hnn

@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+// The umbrella header: everything hnn offers, in the order the layers of the
+// library build on each other (see docs/ for the tutorial).
+
+#include "hnn/core/error.hpp"
+#include "hnn/core/parameter.hpp"
+#include "hnn/core/random.hpp"
+#include "hnn/core/shape.hpp"
+#include "hnn/core/types.hpp"
+
+#include "hnn/activations/elu.hpp"
+#include "hnn/activations/gelu.hpp"
+#include "hnn/activations/identity.hpp"
+#include "hnn/activations/leaky_relu.hpp"
+#include "hnn/activations/relu.hpp"
+#include "hnn/activations/selu.hpp"
+#include "hnn/activations/sigmoid.hpp"
+#include "hnn/activations/silu.hpp"
+#include "hnn/activations/softmax.hpp"
+#include "hnn/activations/softplus.hpp"
+#include "hnn/activations/tanh.hpp"
+
+#include "hnn/init/initializer.hpp"
+
+#include "hnn/losses/binary_cross_entropy.hpp"
+#include "hnn/losses/binary_cross_entropy_with_logits.hpp"
+#include "hnn/losses/cross_entropy.hpp"
+#include "hnn/losses/huber.hpp"
+#include "hnn/losses/loss.hpp"
+#include "hnn/losses/mae.hpp"
+#include "hnn/losses/mse.hpp"
+#include "hnn/losses/softmax_cross_entropy.hpp"
+
+#include "hnn/layers/activation.hpp"
+#include "hnn/layers/dense.hpp"
+#include "hnn/layers/layer.hpp"
+#include "hnn/layers/softmax.hpp"
+
+#include "hnn/check/gradient_check.hpp"

@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+// Dense (fully connected) layer: every output is a weighted sum of every input.
+//
+// Forward, for a batch X of n samples (one per column):
+//   Z = W X + b 1ᵀ                 W (out × in), X (in × n), b (out × 1), Z (out × n)
+//
+// Backward, given dZ = ∂L/∂Z (out × n):
+//   dW += dZ Xᵀ                    (out × in)   each sample's outer product, summed
+//   db += dZ 1                     (out × 1)    the row sums of dZ
+//   dX  = Wᵀ dZ                    (in × n)     skipped for the model's first layer
+//
+// The gradients are sums over the batch; the loss already divided by n.
+
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "hnn/core/error.hpp"
+#include "hnn/core/random.hpp"
+#include "hnn/core/shape.hpp"
+#include "hnn/init/initializer.hpp"
+#include "hnn/layers/layer.hpp"
+
+namespace hnn {
+
+template <typename Scalar>
+class Dense : public Layer<Scalar> {
+ public:
+  using typename Layer<Scalar>::Mat;
+  using typename Layer<Scalar>::In;
+
+  // W is drawn from `weights` (Xavier/Glorot uniform unless told otherwise;
+  // use Init::he_uniform() before ReLU), b from `bias` (zeros).
+  Dense(Index in, Index out, Random& rng, Init weights = Init::xavier_uniform(),
+        Init bias = Init::zeros())
+      : W_(out, in), b_(out, 1), dW_(Mat::Zero(out, in)), db_(Mat::Zero(out, 1)) {
+    if (in <= 0 || out <= 0) {
+      std::ostringstream s;
+      s << "Dense: sizes must be positive, got in = " << in << ", out = " << out;
+      throw ArgumentError(s.str());
+    }
+    weights.fill(W_, in, out, rng);
+    bias.fill(b_, in, out, rng);
+  }
+
+  std::string type_name() const override { return "Dense"; }
+  std::string describe() const override {
+    std::ostringstream s;
+    s << "Dense(" << in_size() << " → " << out_size() << ')';
+    return s.str();
+  }
+  Index in_size() const { return W_.cols(); }
+  Index out_size() const { return W_.rows(); }
+
+  Index output_size(Index input_size) const override {
+    if (input_size != in_size()) {
+      std::ostringstream s;
+      s << describe() << ": takes " << in_size() << " inputs, but is given " << input_size;
+      throw ShapeError(s.str());
+    }
+    return out_size();
+  }
+
+  In forward(In X, Mode /*mode*/) override {
+    check_rows(describe() + ".forward", "input", X, in_size());
+    X_.bind(X);
+    auto Z = batch_view(Z_, out_size(), X.cols());
+    Z.noalias() = W_ * X;      // Z = W X
+    Z.colwise() += b_.col(0);  //   + b 1ᵀ
+    return Z;
+  }
+
+  In backward(In dZ) override {
+    check_backward(dZ);
+    const auto& X = X_();
+    dW_.noalias() += dZ * X.transpose();         // dW += dZ Xᵀ
+    db_.col(0).noalias() += dZ.rowwise().sum();  // db += dZ 1
+    if (!this->input_gradient_wanted()) return dX_.leftCols(0);
+    auto dX = batch_view(dX_, in_size(), dZ.cols());
+    dX.noalias() = W_.transpose() * dZ;  // dX = Wᵀ dZ
+    return dX;
+  }
+
+  std::vector<Parameter<Scalar>> parameters() override {
+    return {Parameter<Scalar>("W", W_, dW_), Parameter<Scalar>("b", b_, db_)};
+  }
+
+  std::unique_ptr<Layer<Scalar>> clone() const override { return std::make_unique<Dense>(*this); }
+
+  const Mat& W() const { return W_; }
+  const Mat& b() const { return b_; }
+
+ private:
+  void check_backward(const In& dZ) const {
+    if (!X_.bound()) throw Error(describe() + ".backward: called before forward");
+    if (dZ.rows() != out_size() || dZ.cols() != X_.cols()) {
+      throw ShapeError(describe() + ".backward: gradient has shape " + shape_string(dZ) +
+                       ", expected " + shape_string(out_size(), X_.cols()));
+    }
+  }
+
+  Mat W_;                // weights       (out × in)
+  Mat b_;                // bias          (out × 1)
+  Mat dW_;               // ∂L/∂W         (out × in), accumulated
+  Mat db_;               // ∂L/∂b         (out × 1), accumulated
+  InputView<Scalar> X_;  // the last input  (in × n), a view of the caller's batch
+  Mat Z_;                // output buffer (out × largest n)
+  Mat dX_;               // input-gradient buffer (in × largest n)
+};
+
+}  // namespace hnn

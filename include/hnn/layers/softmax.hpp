@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+// A softmax layer: each column of scores becomes a probability distribution.
+//
+//   Y = softmax(Z)                           column by column
+//   dZ = Y ⊙ (dY − 1 (1ᵀ (Y ⊙ dY)))          the Jacobian-vector product
+//
+// The math is in hnn/activations/softmax.hpp. For training a classifier,
+// end the network with a Dense layer and use SoftmaxCrossEntropy on its
+// logits instead: it is faster and cannot blow up. Use this layer when the
+// probabilities themselves are wanted downstream (or to learn why not).
+
+#include <memory>
+#include <string>
+
+#include "hnn/activations/softmax.hpp"
+#include "hnn/core/error.hpp"
+#include "hnn/core/shape.hpp"
+#include "hnn/layers/layer.hpp"
+
+namespace hnn {
+
+template <typename Scalar>
+class Softmax : public Layer<Scalar> {
+ public:
+  using typename Layer<Scalar>::Mat;
+  using typename Layer<Scalar>::In;
+
+  std::string type_name() const override { return "Softmax"; }
+  Index output_size(Index input_size) const override { return input_size; }
+
+  In forward(In Z, Mode /*mode*/) override {
+    check_nonempty("Softmax.forward", "input", Z.rows(), Z.cols());
+    auto Y = batch_view(Y_, Z.rows(), Z.cols());
+    softmax_forward(Z, Y);  // Y = softmax(Z)
+    n_ = Z.cols();
+    return Y;
+  }
+
+  In backward(In dY) override {
+    if (n_ < 0) throw Error("Softmax.backward: called before forward");
+    const auto Y = Y_.leftCols(n_);
+    check_same_shape("Softmax.backward", "gradient", dY, "output", Y);
+    if (!this->input_gradient_wanted()) return dZ_.leftCols(0);
+    auto dZ = batch_view(dZ_, Y.rows(), n_);
+    softmax_backward(Y, dY, dZ);  // dZ = Jᵀ dY
+    return dZ;
+  }
+
+  std::unique_ptr<Layer<Scalar>> clone() const override { return std::make_unique<Softmax>(*this); }
+
+ private:
+  Mat Y_;         // output (classes × largest n): backward needs Y, not Z
+  Mat dZ_;        // input-gradient buffer (classes × largest n)
+  Index n_ = -1;  // columns of the last batch
+};
+
+}  // namespace hnn

@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: MIT
+// Layers: the gradient check over every layer type, the forward equations
+// against hand-computed numbers, the buffer contract and the shape errors.
+
+#include <doctest/doctest.h>
+
+#include <memory>
+
+#include "hnn/hnn.hpp"
+#include "test_support.hpp"
+
+using hnn::Index;
+using hnn::Matrix;
+
+namespace {
+
+// Each entry builds one layer in double for the gradient check; a new layer
+// type is one more struct in HNN_LAYERS.
+struct DenseCase {
+  static std::unique_ptr<hnn::Layer<double>> make(hnn::Random& rng) {
+    return std::make_unique<hnn::Dense<double>>(4, 3, rng, hnn::Init::normal(0, 1),
+                                                hnn::Init::normal(0, 1));
+  }
+  static constexpr Index inputs = 4;
+};
+struct SoftmaxCase {
+  static std::unique_ptr<hnn::Layer<double>> make(hnn::Random&) {
+    return std::make_unique<hnn::Softmax<double>>();
+  }
+  static constexpr Index inputs = 5;
+};
+struct TanhActivationCase {
+  static std::unique_ptr<hnn::Layer<double>> make(hnn::Random&) {
+    return std::make_unique<hnn::Activation<double, hnn::Tanh>>();
+  }
+  static constexpr Index inputs = 3;
+};
+#define HNN_LAYERS DenseCase, SoftmaxCase, TanhActivationCase
+
+}  // namespace
+
+TEST_CASE_TEMPLATE("gradient check: layer", T, HNN_LAYERS) {
+  hnn::Random rng(3);
+  auto layer = T::make(rng);
+  const Matrix<double> X = hnn_test::away_from_zero(T::inputs, 6, 5);
+  const auto report = hnn::check_layer(*layer, X);
+  INFO(report.summary());
+  CHECK(report.passed());
+}
+
+TEST_CASE("Dense forward: Z = W X + b 1ᵀ by hand") {
+  hnn::Random rng(1);
+  hnn::Dense<double> d(2, 2, rng, hnn::Init::constant(0.5), hnn::Init::constant(-1));
+  Matrix<double> X(2, 3);
+  X << 1, 2, 3,  //
+      4, 5, 6;
+  // Every W entry is 0.5: z = 0.5 (x1 + x2) − 1 for both outputs.
+  Matrix<double> expected(2, 3);
+  expected << 1.5, 2.5, 3.5,  //
+      1.5, 2.5, 3.5;
+  Matrix<double> Z = d.forward(X, hnn::Mode::infer);
+  CHECK(Z.isApprox(expected));
+}
+
+TEST_CASE("Dense backward accumulates parameter gradients as sums over the batch") {
+  hnn::Random rng(2);
+  hnn::Dense<double> d(3, 2, rng);
+  const Matrix<double> X = Matrix<double>::Random(3, 4);
+  const Matrix<double> dZ = Matrix<double>::Random(2, 4);
+  d.forward(X, hnn::Mode::train);
+  d.backward(dZ);
+  d.forward(X, hnn::Mode::train);
+  const Matrix<double> dX = d.backward(dZ);
+  auto params = d.parameters();
+  REQUIRE(params.size() == 2);
+  CHECK(params[0].name() == "W");
+  CHECK(params[1].name() == "b");
+  CHECK(params[0].grad().isApprox(2 * dZ * X.transpose()));  // dW += dZ Xᵀ, twice
+  CHECK(params[1].grad().isApprox(2 * dZ.rowwise().sum()));  // db += dZ 1, twice
+  CHECK(dX.isApprox(d.W().transpose() * dZ));                // dX = Wᵀ dZ, not accumulated
+}
+
+TEST_CASE("Dense skips the input gradient when told it is not wanted") {
+  hnn::Random rng(2);
+  hnn::Dense<double> d(3, 2, rng);
+  d.set_input_gradient_wanted(false);
+  const Matrix<double> X = Matrix<double>::Random(3, 4);
+  d.forward(X, hnn::Mode::train);
+  const auto dX = d.backward(Matrix<double>::Ones(2, 4));
+  CHECK(dX.cols() == 0);
+  CHECK(d.parameters()[0].grad().squaredNorm() > 0);
+}
+
+TEST_CASE("layer outputs are views of reused buffers; a smaller batch allocates nothing") {
+  hnn::Random rng(4);
+  hnn::Dense<float> d(3, 2, rng);
+  Matrix<float> X = Matrix<float>::Random(3, 8);
+  const float* first = d.forward(X, hnn::Mode::train).data();
+  const auto small = d.forward(X.leftCols(5), hnn::Mode::train);  // the last, partial batch
+  CHECK(small.data() == first);
+  CHECK(small.cols() == 5);
+  Matrix<float> expected = d.W() * X.leftCols(5);
+  expected.colwise() += d.b().col(0);
+  CHECK(Matrix<float>(small).isApprox(expected));
+}
+
+TEST_CASE("Dense: shape errors name the layer and both shapes") {
+  hnn::Random rng(1);
+  hnn::Dense<float> d(4, 3, rng);
+  hnn_test::check_throws_with<hnn::ShapeError>(
+      [&] { d.forward(Matrix<float>::Zero(5, 2), hnn::Mode::train); },
+      "Dense(4 → 3).forward: input has shape (5 × 2), expected 4 rows");
+  d.forward(Matrix<float>::Zero(4, 2), hnn::Mode::train);
+  hnn_test::check_throws_with<hnn::ShapeError>([&] { d.backward(Matrix<float>::Zero(3, 7)); },
+                                               "expected (3 × 2)");
+  hnn_test::check_throws_with<hnn::ShapeError>([&] { d.output_size(5); }, "takes 4 inputs");
+  hnn_test::check_throws_with<hnn::ArgumentError>([&] { hnn::Dense<float>(0, 3, rng); },
+                                                  "sizes must be positive");
+}
+
+TEST_CASE("backward before forward is an error, not a crash") {
+  hnn::Random rng(1);
+  hnn::Dense<double> d(2, 2, rng);
+  hnn_test::check_throws_with<hnn::Error>([&] { d.backward(Matrix<double>::Zero(2, 1)); },
+                                          "before forward");
+  hnn::Activation<double, hnn::ReLU> a;
+  hnn_test::check_throws_with<hnn::Error>([&] { a.backward(Matrix<double>::Zero(2, 1)); },
+                                          "before forward");
+  hnn::Softmax<double> s;
+  hnn_test::check_throws_with<hnn::Error>([&] { s.backward(Matrix<double>::Zero(2, 1)); },
+                                          "before forward");
+}
+
+TEST_CASE("Activation and Softmax layers check the gradient's shape") {
+  hnn::Activation<float, hnn::Sigmoid> a;
+  a.forward(Matrix<float>::Zero(3, 2), hnn::Mode::train);
+  hnn_test::check_throws_with<hnn::ShapeError>([&] { a.backward(Matrix<float>::Zero(3, 3)); },
+                                               "(3 × 3)");
+  hnn::Softmax<float> s;
+  s.forward(Matrix<float>::Zero(3, 2), hnn::Mode::train);
+  hnn_test::check_throws_with<hnn::ShapeError>([&] { s.backward(Matrix<float>::Zero(2, 2)); },
+                                               "(2 × 2)");
+}
+
+TEST_CASE("clone copies parameters and is independent") {
+  hnn::Random rng(9);
+  hnn::Dense<double> d(3, 2, rng);
+  auto c = d.clone();
+  d.parameters()[0].value().setZero();
+  CHECK(c->parameters()[0].value().squaredNorm() > 0);
+  CHECK(c->describe() == "Dense(3 → 2)");
+}
