@@ -37,4 +37,21 @@
 #include "hnn/layers/layer.hpp"
 #include "hnn/layers/softmax.hpp"
 
+#include "hnn/optimizers/adagrad.hpp"
+#include "hnn/optimizers/adam.hpp"
+#include "hnn/optimizers/adamw.hpp"
+#include "hnn/optimizers/clip.hpp"
+#include "hnn/optimizers/optimizer.hpp"
+#include "hnn/optimizers/rmsprop.hpp"
+#include "hnn/optimizers/schedule.hpp"
+#include "hnn/optimizers/sgd.hpp"
+
+#include "hnn/model/callbacks.hpp"
+#include "hnn/model/fit.hpp"
+#include "hnn/model/fit_options.hpp"
+#include "hnn/model/history.hpp"
+#include "hnn/model/metrics.hpp"
+#include "hnn/model/sequential.hpp"
+
 #include "hnn/check/gradient_check.hpp"
+#include "hnn/check/model_check.hpp"

@@ -9,6 +9,7 @@
 
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "hnn/core/types.hpp"
 
@@ -28,6 +29,14 @@ class Parameter {
         grad_(grad.data()),
         rows_(value.rows()),
         cols_(value.cols()) {}
+
+  // The same tensor under another name: a model prefixes the layer's index
+  // ("2.W") so every parameter of a model has a unique name.
+  Parameter renamed(std::string name) const {
+    Parameter p = *this;
+    p.name_ = std::move(name);
+    return p;
+  }
 
   const std::string& name() const { return name_; }
   Index rows() const { return rows_; }
@@ -49,5 +58,13 @@ class Parameter {
   Index rows_;
   Index cols_;
 };
+
+// Sets every gradient in the list to zero: gradients accumulate (+=) in
+// backward, so each training step starts from zero.
+template <typename Scalar>
+void zero_grad(const std::vector<Parameter<Scalar>>& params) {
+  for (const auto& p : params)
+    p.grad().setZero();
+}
 
 }  // namespace hnn

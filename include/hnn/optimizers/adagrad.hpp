@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+// AdaGrad (Duchi et al., 2011), as torch.optim.Adagrad: each weight's step is
+// divided by the root of the sum of all its past squared gradients, so
+// often-updated weights slow down and rare ones keep a large step.
+//
+//   g ← ∇w + λ w
+//   s ← s + g²                          s starts at s₀ (initial_accumulator)
+//   η_t = η / (1 + (t − 1) δ)           learning-rate decay δ
+//   w ← w − η_t g / (√s + ε)
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "hnn/optimizers/optimizer.hpp"
+
+namespace hnn {
+
+struct AdaGradOptions {
+  double learning_rate = 0.01;
+  double lr_decay = 0.0;             // δ
+  double weight_decay = 0.0;         // λ
+  double initial_accumulator = 0.0;  // s₀
+  double eps = 1e-10;                // ε
+};
+
+template <typename Scalar>
+class AdaGrad : public Optimizer<Scalar> {
+ public:
+  explicit AdaGrad(double learning_rate = 0.01) : AdaGrad(AdaGradOptions{learning_rate}) {}
+  explicit AdaGrad(const AdaGradOptions& o) : Optimizer<Scalar>(o.learning_rate), o_(o) {
+    if (!(o.lr_decay >= 0)) throw ArgumentError("AdaGrad: lr_decay must be >= 0");
+    if (!(o.weight_decay >= 0)) throw ArgumentError("AdaGrad: weight_decay must be >= 0");
+    if (!(o.initial_accumulator >= 0)) {
+      throw ArgumentError("AdaGrad: initial_accumulator must be >= 0");
+    }
+    if (!(o.eps >= 0)) throw ArgumentError("AdaGrad: eps must be >= 0");
+  }
+  std::string name() const override { return "AdaGrad"; }
+
+ protected:
+  void update(const Parameter<Scalar>& p, std::size_t k) override {
+    auto W = p.value();
+    const auto G = p.grad();
+    const bool fresh = sums_.size() <= k || sums_[k].size() != p.size();
+    auto& S = this->state(sums_, p, k);
+    if (fresh) S.setConstant(Scalar(o_.initial_accumulator));
+    const Scalar wd = Scalar(o_.weight_decay), eps = Scalar(o_.eps);
+    const Scalar lr_t =
+        Scalar(this->learning_rate() / (1 + double(this->steps() - 1) * o_.lr_decay));
+    S.array() += (G.array() + wd * W.array()).square();  // s ← s + g²
+    W.array() -=
+        lr_t * (G.array() + wd * W.array()) / (S.array().sqrt() + eps);  // w ← w − η g/(√s+ε)
+  }
+  void reset_state() override { sums_.clear(); }
+
+ private:
+  AdaGradOptions o_;
+  std::vector<Matrix<Scalar>> sums_;  // s per parameter
+};
+
+}  // namespace hnn

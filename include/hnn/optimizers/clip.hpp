@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+// Gradient clipping, applied between backward and the optimizer step.
+//
+// By global norm (torch.nn.utils.clip_grad_norm_): treat all gradients as one
+// long vector g; if ‖g‖ > c, scale every gradient by c / (‖g‖ + 10⁻⁶). The
+// direction is kept, only the length is capped — the usual cure for
+// exploding gradients.
+//
+// By value (clip_grad_value_): clamp every gradient element to [−c, c]. This
+// changes the direction.
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "hnn/core/error.hpp"
+#include "hnn/core/parameter.hpp"
+
+namespace hnn {
+
+// Returns the global norm before clipping.
+template <typename Scalar>
+double clip_grad_norm(const std::vector<Parameter<Scalar>>& params, double max_norm) {
+  if (!(max_norm > 0)) throw ArgumentError("clip_grad_norm: max_norm must be > 0");
+  double sum = 0;
+  for (const auto& p : params)
+    sum += double(p.grad().squaredNorm());
+  const double norm = std::sqrt(sum);  // ‖g‖ over every parameter
+  const double coef = max_norm / (norm + 1e-6);
+  if (coef < 1) {
+    for (const auto& p : params)
+      p.grad() *= Scalar(coef);  // g ← g c / (‖g‖ + 10⁻⁶)
+  }
+  return norm;
+}
+
+template <typename Scalar>
+void clip_grad_value(const std::vector<Parameter<Scalar>>& params, double clip) {
+  if (!(clip > 0)) throw ArgumentError("clip_grad_value: clip must be > 0");
+  const Scalar c = Scalar(clip);
+  for (const auto& p : params)
+    p.grad() = p.grad().cwiseMax(-c).cwiseMin(c);  // clamp(g, ±c)
+}
+
+}  // namespace hnn
