@@ -96,11 +96,11 @@ struct LabelTargets {
 
 template <typename Scalar>
 double metric_value(const Metric& m, const Matrix<Scalar>& P, const Matrix<Scalar>& T) {
-  return m(P.template cast<double>(), T.template cast<double>());
+  return m(Matrix<double>(P.template cast<double>()), Matrix<double>(T.template cast<double>()));
 }
 template <typename Scalar>
 double metric_value(const Metric& m, const Matrix<Scalar>& P, const Labels& y) {
-  return m(P.template cast<double>(), y);
+  return m(Matrix<double>(P.template cast<double>()), y);
 }
 
 inline std::string format_seconds(double s) {

@@ -13,6 +13,7 @@
 
 #include <functional>
 #include <string>
+#include <type_traits>
 #include <utility>
 
 #include "hnn/core/error.hpp"
@@ -42,7 +43,9 @@ double accuracy(const Eigen::MatrixBase<DP>& P, const LabelsRef& y) {
   return P.cols() ? double(right) / double(P.cols()) : 0.0;
 }
 
-template <typename DP, typename DT>
+// With one-hot (or probability) target columns: the class is argmax_i t_ij.
+template <typename DP, typename DT,
+          typename = std::enable_if_t<!std::is_integral<typename DT::Scalar>::value>>
 double accuracy(const Eigen::MatrixBase<DP>& P, const Eigen::MatrixBase<DT>& T) {
   check_same_shape("accuracy", "prediction", P, "target", T);
   if (P.rows() == 1) {
