@@ -53,5 +53,9 @@
 #include "hnn/model/metrics.hpp"
 #include "hnn/model/sequential.hpp"
 
+#include "hnn/io/binary.hpp"
+#include "hnn/io/model_file.hpp"
+#include "hnn/io/registry.hpp"
+
 #include "hnn/check/gradient_check.hpp"
 #include "hnn/check/model_check.hpp"

@@ -6,6 +6,10 @@
 //
 // e^z is taken of min(z, 0) only, so a large positive z cannot overflow.
 
+#include <string>
+#include <utility>
+#include <vector>
+
 #include "hnn/core/error.hpp"
 
 namespace hnn {
@@ -18,6 +22,11 @@ struct ELU {
   ELU() = default;
   explicit ELU(Scalar a) : alpha(a) {
     if (!(a > Scalar(0))) throw ArgumentError("ELU: alpha must be > 0");
+  }
+
+  // What a model file stores to rebuild this function.
+  std::vector<std::pair<std::string, double>> settings() const {
+    return {{"alpha", double(alpha)}};
   }
 
   template <typename Z, typename Y>

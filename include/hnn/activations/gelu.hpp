@@ -12,6 +12,9 @@
 //   dy/dz = ½ (1 + tanh u) + ½ z (1 − tanh² u) √(2/π) (1 + 3·0.044715 z²)
 
 #include <cmath>
+#include <string>
+#include <utility>
+#include <vector>
 
 namespace hnn {
 
@@ -22,6 +25,11 @@ struct GELU {
 
   GELU() = default;
   explicit GELU(bool use_tanh_approximation) : tanh_approximation(use_tanh_approximation) {}
+
+  // What a model file stores to rebuild this function.
+  std::vector<std::pair<std::string, double>> settings() const {
+    return {{"tanh_approximation", tanh_approximation ? 1.0 : 0.0}};
+  }
 
   template <typename Z, typename Y>
   void forward(const Z& z, Y&& y) const {

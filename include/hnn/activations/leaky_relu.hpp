@@ -4,6 +4,10 @@
 //
 //   y = z if z > 0, else α z        dy/dz = 1 if z > 0, else α
 
+#include <string>
+#include <utility>
+#include <vector>
+
 #include "hnn/core/error.hpp"
 
 namespace hnn {
@@ -16,6 +20,11 @@ struct LeakyReLU {
   LeakyReLU() = default;
   explicit LeakyReLU(Scalar a) : alpha(a) {
     if (!(a >= Scalar(0))) throw ArgumentError("LeakyReLU: alpha must be >= 0");
+  }
+
+  // What a model file stores to rebuild this function.
+  std::vector<std::pair<std::string, double>> settings() const {
+    return {{"alpha", double(alpha)}};
   }
 
   template <typename Z, typename Y>

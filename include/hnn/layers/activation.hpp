@@ -11,13 +11,23 @@
 // is passed in: Activation<float, LeakyReLU>(LeakyReLU<float>(0.2f)).
 
 #include <memory>
+#include <sstream>
 #include <string>
+#include <type_traits>
+#include <utility>
 
 #include "hnn/core/error.hpp"
 #include "hnn/core/shape.hpp"
 #include "hnn/layers/layer.hpp"
 
 namespace hnn {
+
+// Whether an activation struct has settings() (LeakyReLU's alpha, …).
+template <typename F, typename = void>
+struct has_settings : std::false_type {};
+template <typename F>
+struct has_settings<F, std::void_t<decltype(std::declval<const F&>().settings())>>
+    : std::true_type {};
 
 template <typename Scalar, template <typename> class Function>
 class Activation : public Layer<Scalar> {
@@ -29,6 +39,26 @@ class Activation : public Layer<Scalar> {
   explicit Activation(FunctionType f = FunctionType()) : f_(f) {}
 
   std::string type_name() const override { return FunctionType::name; }
+
+  // "LeakyReLU(alpha=0.2)" for a function with settings, else "LeakyReLU".
+  std::string describe() const override {
+    const Settings s = settings();
+    if (s.empty()) return type_name();
+    std::ostringstream d;
+    d << type_name() << '(';
+    for (std::size_t k = 0; k < s.size(); ++k)
+      d << (k ? ", " : "") << s[k].first << '=' << s[k].second;
+    d << ')';
+    return d.str();
+  }
+
+  Settings settings() const override {
+    if constexpr (has_settings<FunctionType>::value) {
+      return f_.settings();
+    } else {
+      return {};
+    }
+  }
   const FunctionType& function() const { return f_; }
 
   // Element-wise: any number of rows in, the same number out.

@@ -87,6 +87,10 @@ class Dense : public Layer<Scalar> {
     return {Parameter<Scalar>("W", W_, dW_), Parameter<Scalar>("b", b_, db_)};
   }
 
+  Settings settings() const override {
+    return {{"in", double(in_size())}, {"out", double(out_size())}};
+  }
+
   std::unique_ptr<Layer<Scalar>> clone() const override { return std::make_unique<Dense>(*this); }
 
   const Mat& W() const { return W_; }

@@ -21,12 +21,17 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "hnn/core/parameter.hpp"
 #include "hnn/core/types.hpp"
 
 namespace hnn {
+
+// A layer's settings besides its parameters, as name → number pairs
+// (Dense: in, out; LeakyReLU: alpha): what a model file stores to rebuild it.
+using Settings = std::vector<std::pair<std::string, double>>;
 
 template <typename Scalar>
 class Layer {
@@ -53,6 +58,9 @@ class Layer {
   virtual In backward(In dY) = 0;
 
   virtual std::vector<Parameter<Scalar>> parameters() { return {}; }
+
+  // The settings that rebuild this layer (with type_name()); none by default.
+  virtual Settings settings() const { return {}; }
 
   // An independent copy of the layer (parameters included): used to keep
   // the best weights during early stopping, and by tests.

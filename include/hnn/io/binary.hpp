@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+// Byte-level reading and writing for hnn's file formats: little-endian
+// integers and IEEE floats whatever the host, length-prefixed strings, a
+// 64-bit FNV-1a checksum, a reader that can never read past its buffer, and
+// a writer that replaces a file atomically (write a temporary, then rename).
+
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "hnn/core/error.hpp"
+
+namespace hnn {
+namespace io {
+
+// FNV-1a, 64 bits: h ← (h ⊕ byte) · 1099511628211, from 14695981039346656037.
+inline std::uint64_t fnv1a(const unsigned char* data, std::size_t n) {
+  std::uint64_t h = 14695981039346656037ull;
+  for (std::size_t i = 0; i < n; ++i) {
+    h ^= data[i];
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+class ByteWriter {
+ public:
+  void u8(std::uint8_t v) { bytes_.push_back(v); }
+  void u32(std::uint32_t v) {
+    for (int i = 0; i < 4; ++i)
+      bytes_.push_back(std::uint8_t(v >> (8 * i)));
+  }
+  void u64(std::uint64_t v) {
+    for (int i = 0; i < 8; ++i)
+      bytes_.push_back(std::uint8_t(v >> (8 * i)));
+  }
+  void f32(float v) {
+    std::uint32_t b;
+    std::memcpy(&b, &v, 4);
+    u32(b);
+  }
+  void f64(double v) {
+    std::uint64_t b;
+    std::memcpy(&b, &v, 8);
+    u64(b);
+  }
+  void raw(const void* p, std::size_t n) {
+    const auto* c = static_cast<const unsigned char*>(p);
+    bytes_.insert(bytes_.end(), c, c + n);
+  }
+  void string(const std::string& s) {
+    u32(std::uint32_t(s.size()));
+    raw(s.data(), s.size());
+  }
+  const std::vector<unsigned char>& bytes() const { return bytes_; }
+
+ private:
+  std::vector<unsigned char> bytes_;
+};
+
+// Reads from a buffer; every read checks the bytes are there and throws a
+// FileError naming the file, the offset and what was being read otherwise.
+class ByteReader {
+ public:
+  ByteReader(const unsigned char* data, std::size_t size, std::string file)
+      : data_(data), size_(size), file_(std::move(file)) {}
+
+  std::uint8_t u8(const char* what) { return *take(1, what); }
+  std::uint32_t u32(const char* what) {
+    const unsigned char* p = take(4, what);
+    std::uint32_t v = 0;
+    for (int i = 0; i < 4; ++i)
+      v |= std::uint32_t(p[i]) << (8 * i);
+    return v;
+  }
+  std::uint64_t u64(const char* what) {
+    const unsigned char* p = take(8, what);
+    std::uint64_t v = 0;
+    for (int i = 0; i < 8; ++i)
+      v |= std::uint64_t(p[i]) << (8 * i);
+    return v;
+  }
+  float f32(const char* what) {
+    const std::uint32_t b = u32(what);
+    float v;
+    std::memcpy(&v, &b, 4);
+    return v;
+  }
+  double f64(const char* what) {
+    const std::uint64_t b = u64(what);
+    double v;
+    std::memcpy(&v, &b, 8);
+    return v;
+  }
+  // A string of at most max_length bytes.
+  std::string string(const char* what, std::size_t max_length = 256) {
+    const std::uint32_t n = u32(what);
+    if (n > max_length)
+      fail(std::string(what) + " is " + std::to_string(n) + " bytes long (at most " +
+           std::to_string(max_length) + ")");
+    const unsigned char* p = take(n, what);
+    return std::string(reinterpret_cast<const char*>(p), n);
+  }
+  std::size_t offset() const { return pos_; }
+  std::size_t remaining() const { return size_ - pos_; }
+
+  [[noreturn]] void fail(const std::string& message) const {
+    std::ostringstream s;
+    s << file_ << ": " << message << " (at byte " << pos_ << ')';
+    throw FileError(s.str());
+  }
+
+ private:
+  const unsigned char* take(std::size_t n, const char* what) {
+    if (n > size_ - pos_) fail(std::string("file is truncated: cannot read ") + what);
+    const unsigned char* p = data_ + pos_;
+    pos_ += n;
+    return p;
+  }
+  const unsigned char* data_;
+  std::size_t size_;
+  std::size_t pos_ = 0;
+  std::string file_;
+};
+
+// The whole content of a file, at most max_bytes long.
+inline std::vector<unsigned char> read_file(const std::string& path, std::size_t max_bytes) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw FileError(path + ": cannot open the file for reading");
+  in.seekg(0, std::ios::end);
+  const std::streamoff size = in.tellg();
+  if (size < 0) throw FileError(path + ": cannot determine the file size");
+  if (std::uint64_t(size) > max_bytes) {
+    throw FileError(path + ": the file is " + std::to_string(size) + " bytes, more than the " +
+                    std::to_string(max_bytes) + " allowed");
+  }
+  in.seekg(0, std::ios::beg);
+  std::vector<unsigned char> bytes(static_cast<std::size_t>(size));
+  if (size > 0 && !in.read(reinterpret_cast<char*>(bytes.data()), size)) {
+    throw FileError(path + ": read error");
+  }
+  return bytes;
+}
+
+// Writes `bytes` to `path` so that `path` is either the old file or the
+// complete new one, never half of it: the bytes go to a temporary file in
+// the same folder, which is then renamed over `path` (atomic on POSIX).
+inline void write_file_atomically(const std::string& path,
+                                  const std::vector<unsigned char>& bytes) {
+  std::random_device rd;
+  std::ostringstream name;
+  name << path << ".tmp-" << std::hex << rd();
+  const std::string tmp = name.str();
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) throw FileError(path + ": cannot create the temporary file " + tmp);
+    out.write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size()));
+    out.flush();
+    if (!out) {
+      out.close();
+      std::remove(tmp.c_str());
+      throw FileError(path + ": write error (disk full?); the previous file is untouched");
+    }
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    throw FileError(path + ": cannot rename the temporary file into place");
+  }
+}
+
+}  // namespace io
+}  // namespace hnn
