@@ -90,7 +90,7 @@ struct GradientReport {
 // Compares two gradients of the same tensor with the measure above.
 inline TensorCheck compare_gradients(const std::string& name, const Matrix<double>& analytic,
                                      const Matrix<double>& numeric, double tolerance = 1e-6) {
-  check_same_shape("compare_gradients(" + name + ")", "analytic", analytic, "numeric", numeric);
+  check_same_shape([&name] { return "compare_gradients(" + name + ")"; }, "analytic", analytic, "numeric", numeric);
   TensorCheck t;
   t.name = name;
   const double scale = std::max({analytic.norm(), numeric.norm(), 1e-12});

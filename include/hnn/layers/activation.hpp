@@ -74,7 +74,7 @@ class Activation : public Layer<Scalar> {
   In backward(In dY) override {
     if (!Z_.bound()) throw Error(type_name() + ".backward: called before forward");
     const auto& Z = Z_();
-    check_same_shape(type_name() + ".backward", "gradient", dY, "forward input", Z);
+    check_same_shape([this] { return type_name() + ".backward"; }, "gradient", dY, "forward input", Z);
     if (!this->input_gradient_wanted()) return dZ_.leftCols(0);
     auto dZ = batch_view(dZ_, Z.rows(), Z.cols());
     f_.backward(Z.array(), Y_.leftCols(Z.cols()).array(), dY.array(),

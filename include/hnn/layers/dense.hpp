@@ -64,7 +64,7 @@ class Dense : public Layer<Scalar> {
   }
 
   In forward(In X, Mode /*mode*/) override {
-    check_rows(describe() + ".forward", "input", X, in_size());
+    check_rows([this] { return describe() + ".forward"; }, "input", X, in_size());
     X_.bind(X);
     auto Z = batch_view(Z_, out_size(), X.cols());
     Z.noalias() = W_ * X;      // Z = W X

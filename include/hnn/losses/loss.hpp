@@ -45,7 +45,7 @@ class Loss {
   }
   void gradient(In P, In T, Out dP) const {
     check_targets(P, T);
-    check_same_shape(name() + ".gradient", "gradient buffer", dP, "prediction", P);
+    check_same_shape([this] { return name() + ".gradient"; }, "gradient buffer", dP, "prediction", P);
     gradient_impl(P, T, dP);
   }
   Scalar value(In P, LabelsRef y) const {
@@ -54,7 +54,7 @@ class Loss {
   }
   void gradient(In P, LabelsRef y, Out dP) const {
     check_labels(P, y);
-    check_same_shape(name() + ".gradient", "gradient buffer", dP, "prediction", P);
+    check_same_shape([this] { return name() + ".gradient"; }, "gradient buffer", dP, "prediction", P);
     gradient_impl(P, y, dP);
   }
 
@@ -67,8 +67,8 @@ class Loss {
 
  private:
   void check_targets(const In& P, const In& T) const {
-    check_nonempty(name(), "prediction", P.rows(), P.cols());
-    check_same_shape(name(), "prediction", P, "target", T);
+    check_nonempty([this] { return name(); }, "prediction", P.rows(), P.cols());
+    check_same_shape([this] { return name(); }, "prediction", P, "target", T);
   }
   void check_labels(const In& P, const LabelsRef& y) const {
     if (!takes_labels()) {
@@ -76,7 +76,7 @@ class Loss {
                           ": takes a target matrix with the prediction's shape, "
                           "not class labels");
     }
-    check_nonempty(name(), "prediction", P.rows(), P.cols());
+    check_nonempty([this] { return name(); }, "prediction", P.rows(), P.cols());
     if (y.size() != P.cols()) {
       std::ostringstream s;
       s << name() << ": prediction has shape " << shape_string(P) << " (" << P.cols()
