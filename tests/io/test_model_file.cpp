@@ -234,7 +234,7 @@ TEST_CASE("custom layers load through a registry that knows them") {
   CHECK(loaded.predict(X) == model.predict(X));
 }
 
-TEST_CASE("saving over an existing file replaces it whole; an unwritable path throws") {
+TEST_CASE("saving over an existing file replaces it whole, and an unwritable path throws") {
   TempDir dir;
   auto a = every_layer_model<float>();
   const std::string path = dir.file("m.hnn");

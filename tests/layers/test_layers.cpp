@@ -91,7 +91,7 @@ TEST_CASE("Dense skips the input gradient when told it is not wanted") {
   CHECK(d.parameters()[0].grad().squaredNorm() > 0);
 }
 
-TEST_CASE("layer outputs are views of reused buffers; a smaller batch allocates nothing") {
+TEST_CASE("layer outputs are views of reused buffers, and a smaller batch allocates nothing") {
   hnn::Random rng(4);
   hnn::Dense<float> d(3, 2, rng);
   Matrix<float> X = Matrix<float>::Random(3, 8);

@@ -127,7 +127,7 @@ TEST_CASE("Sequential forward checks the input and predict matches forward") {
   hnn_test::check_throws_with<hnn::Error>([&] { empty.forward(X, hnn::Mode::infer); }, "no layers");
 }
 
-TEST_CASE("the first layer computes no input gradient; parameters are named by layer") {
+TEST_CASE("the first layer computes no input gradient, and parameters are named by layer") {
   hnn::Random rng(3);
   hnn::Sequential<double> model(2);
   model.add(hnn::Dense<double>(2, 3, rng)).add(hnn::Dense<double>(3, 1, rng));

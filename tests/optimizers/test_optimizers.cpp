@@ -200,7 +200,7 @@ TEST_CASE("optimizers instantiate with float") {
   CHECK(w(0, 0) < 1.0f);
 }
 
-TEST_CASE("clip_grad_norm scales every gradient by max_norm / ‖g‖; clip_grad_value clamps") {
+TEST_CASE("clip_grad_norm scales every gradient by max_norm / ‖g‖, clip_grad_value clamps") {
   Matrix<double> w1(1, 2), g1(1, 2), w2(2, 1), g2(2, 1);
   g1 << 3, 0;
   g2 << 0, 4;  // global norm 5

@@ -90,13 +90,15 @@ struct GradientReport {
 // Compares two gradients of the same tensor with the measure above.
 inline TensorCheck compare_gradients(const std::string& name, const Matrix<double>& analytic,
                                      const Matrix<double>& numeric, double tolerance = 1e-6) {
-  check_same_shape([&name] { return "compare_gradients(" + name + ")"; }, "analytic", analytic, "numeric", numeric);
+  check_same_shape([&name] { return "compare_gradients(" + name + ")"; }, "analytic", analytic,
+                   "numeric", numeric);
   TensorCheck t;
   t.name = name;
   const double scale = std::max({analytic.norm(), numeric.norm(), 1e-12});
   t.error = (analytic - numeric).norm() / scale;
   if (analytic.size() > 0) {
-    (analytic - numeric).cwiseAbs().maxCoeff(&t.row, &t.col);
+    // PropagateNaN: a NaN is the worst element, and is reported as such.
+    (analytic - numeric).cwiseAbs().maxCoeff<Eigen::PropagateNaN>(&t.row, &t.col);
     t.analytic = analytic(t.row, t.col);
     t.numeric = numeric(t.row, t.col);
   }
@@ -123,9 +125,10 @@ Matrix<double> numeric_gradient(F&& f, Eigen::MatrixBase<Derived>& x, double h =
   return g;
 }
 
-// Checks a layer's input gradient and every parameter gradient at input X.
-// The layer's parameter gradients are restored afterwards; its parameters
-// are left exactly as they were.
+// Checks a layer's input gradient and every parameter gradient at input X,
+// and that backward accumulates (+=) into the parameter gradients. The
+// layer's parameters and parameter gradients are left exactly as they were,
+// and its last forward input is X.
 inline GradientReport check_layer(Layer<double>& layer, const Matrix<double>& X,
                                   const CheckOptions& options = {}) {
   GradientReport report;
@@ -139,12 +142,16 @@ inline GradientReport check_layer(Layer<double>& layer, const Matrix<double>& X,
   rng.fill_normal(G, 0.0, 1.0);
   auto loss = [&]() { return layer.forward(x, options.mode).cwiseProduct(G).sum(); };  // Σ Y ⊙ G
 
-  // Analytic: one forward, one backward(G), from zeroed parameter gradients.
+  // Analytic: one forward and one backward(G). The parameter gradients start
+  // from random values R, not zero, so a layer that overwrites (=) instead of
+  // accumulating (+=) is caught: the analytic gradient is what backward added.
   auto params = layer.parameters();
-  std::vector<Matrix<double>> saved_grads;
+  std::vector<Matrix<double>> saved_grads, start_grads;
   for (auto& p : params) {
     saved_grads.emplace_back(p.grad());
-    p.grad().setZero();
+    start_grads.emplace_back(p.rows(), p.cols());
+    rng.fill_normal(start_grads.back(), 0.0, 1.0);
+    p.grad() = start_grads.back();
   }
   const bool wanted = layer.input_gradient_wanted();
   layer.set_input_gradient_wanted(true);
@@ -152,8 +159,8 @@ inline GradientReport check_layer(Layer<double>& layer, const Matrix<double>& X,
   const Matrix<double> dX = layer.backward(G);
   layer.set_input_gradient_wanted(wanted);
   std::vector<Matrix<double>> analytic;
-  for (auto& p : params)
-    analytic.emplace_back(p.grad());
+  for (std::size_t k = 0; k < params.size(); ++k)
+    analytic.emplace_back(params[k].grad() - start_grads[k]);
 
   // Numeric, tensor by tensor.
   report.tensors.push_back(
@@ -165,6 +172,8 @@ inline GradientReport check_layer(Layer<double>& layer, const Matrix<double>& X,
                                                options.tolerance));
     params[k].grad() = saved_grads[k];
   }
+  // Leave the layer holding the caller's X, not our copy (which dies here).
+  layer.forward(X, options.mode);
   return report;
 }
 

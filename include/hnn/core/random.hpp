@@ -11,6 +11,7 @@
 #include <random>
 #include <utility>
 
+#include "hnn/core/error.hpp"
 #include "hnn/core/types.hpp"
 
 namespace hnn {
@@ -50,6 +51,7 @@ class Random {
 
   // Uniform integer in [0, n), without modulo bias.
   std::uint64_t below(std::uint64_t n) {
+    if (n == 0) throw ArgumentError("Random::below: n must be > 0");
     const std::uint64_t limit = UINT64_MAX - UINT64_MAX % n;
     std::uint64_t x = engine_();
     while (x >= limit)

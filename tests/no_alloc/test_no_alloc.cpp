@@ -1,0 +1,275 @@
+// SPDX-License-Identifier: MIT
+// A steady training loop allocates nothing: every layer, loss and optimizer,
+// and fit() itself, run their steps with heap allocation forbidden.
+//
+// Two guards watch each step:
+//  - Eigen's own (EIGEN_RUNTIME_NO_MALLOC): any Eigen allocation fails an
+//    eigen_assert, which this file turns into an exception so the test reports
+//    it instead of aborting. Assertions are on only without NDEBUG, so this
+//    file is built as its own test binary without it (tests/CMakeLists.txt).
+//  - a replaced global operator new that counts every other heap allocation
+//    (std::string, std::vector, …) made while the guard is up.
+// Shapes stay small and there is one thread: large products take Eigen's GEMM
+// workspace from the heap, which is Eigen's doing, not hnn's.
+
+#include <cstdlib>
+#include <new>
+#include <stdexcept>
+#include <string>
+
+#ifdef NDEBUG
+#error "test_no_alloc.cpp needs assertions: build it without NDEBUG"
+#endif
+
+#define EIGEN_RUNTIME_NO_MALLOC
+struct EigenAssertion : std::logic_error {
+  using std::logic_error::logic_error;
+};
+#define eigen_assert(x)                                            \
+  do {                                                             \
+    if (!(x)) throw EigenAssertion("Eigen assertion failed: " #x); \
+  } while (false)
+
+#include <doctest/doctest.h>
+
+#include <memory>
+#include <vector>
+
+#include "hnn/hnn.hpp"
+
+namespace {
+bool counting = false;
+long allocations = 0;
+}  // namespace
+
+// GCC cannot see that these replace the global pair together and warns that
+// free() meets operator new's pointer; they are a matched pair.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
+void* operator new(std::size_t n) {
+  if (counting) ++allocations;
+  if (void* p = std::malloc(n ? n : 1)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, std::size_t) noexcept {
+  std::free(p);
+}
+
+namespace {
+
+using hnn::Index;
+using hnn::Matrix;
+
+// While it exists, any heap allocation is counted (and Eigen's throw).
+struct NoHeap {
+  NoHeap() {
+    allocations = 0;
+    counting = true;
+    Eigen::internal::set_is_malloc_allowed(false);
+  }
+  ~NoHeap() {
+    Eigen::internal::set_is_malloc_allowed(true);
+    counting = false;
+  }
+};
+
+template <typename F>
+void check_no_allocation(const std::string& what, F&& step) {
+  long seen = 0;
+  std::string eigen_error;
+  {
+    NoHeap guard;
+    try {
+      step();
+    } catch (const EigenAssertion& e) {
+      eigen_error = e.what();
+    }
+    seen = allocations;
+  }
+  INFO(what);
+  CHECK_MESSAGE(eigen_error.empty(), eigen_error);
+  CHECK_MESSAGE(seen == 0, seen << " heap allocations");
+}
+
+// A full batch then a partial one: buffers grow on the first, the second
+// must be a view of them.
+template <typename LayerT>
+void check_layer(const std::string& name, LayerT& layer, Index rows) {
+  const Matrix<float> X8 = Matrix<float>::Random(rows, 8), X5 = Matrix<float>::Random(rows, 5);
+  const Index out = layer.output_size(rows);
+  const Matrix<float> G8 = Matrix<float>::Random(out, 8), G5 = Matrix<float>::Random(out, 5);
+  layer.forward(X8, hnn::Mode::train);
+  layer.backward(G8);
+  check_no_allocation(name + ": forward and backward, full and partial batch", [&] {
+    for (int i = 0; i < 2; ++i) {
+      layer.forward(X8, hnn::Mode::train);
+      layer.backward(G8);
+      layer.forward(X5, hnn::Mode::train);
+      layer.backward(G5);
+      layer.forward(X5, hnn::Mode::infer);
+    }
+  });
+}
+
+template <template <typename> class F>
+void check_activation() {
+  hnn::Activation<float, F> layer;
+  check_layer(F<float>::name, layer, 6);
+}
+
+}  // namespace
+
+TEST_CASE("no allocation: every layer in a steady loop") {
+  hnn::Random rng(1);
+  hnn::Dense<float> dense(6, 4, rng);
+  check_layer("Dense", dense, 6);
+  hnn::Dense<float> first(6, 4, rng);
+  first.set_input_gradient_wanted(false);
+  check_layer("Dense (first layer)", first, 6);
+  hnn::Softmax<float> softmax;
+  check_layer("Softmax", softmax, 6);
+  check_activation<hnn::Identity>();
+  check_activation<hnn::Sigmoid>();
+  check_activation<hnn::Tanh>();
+  check_activation<hnn::ReLU>();
+  check_activation<hnn::LeakyReLU>();
+  check_activation<hnn::ELU>();
+  check_activation<hnn::SELU>();
+  check_activation<hnn::Softplus>();
+  check_activation<hnn::GELU>();
+  check_activation<hnn::SiLU>();
+}
+
+TEST_CASE("no allocation: every loss, value and gradient") {
+  std::vector<std::unique_ptr<hnn::Loss<float>>> matrix_losses;
+  matrix_losses.push_back(std::make_unique<hnn::MSE<float>>());
+  matrix_losses.push_back(std::make_unique<hnn::MAE<float>>());
+  matrix_losses.push_back(std::make_unique<hnn::Huber<float>>(0.5f));
+  matrix_losses.push_back(std::make_unique<hnn::BinaryCrossEntropy<float>>());
+  matrix_losses.push_back(std::make_unique<hnn::BinaryCrossEntropyWithLogits<float>>());
+  matrix_losses.push_back(std::make_unique<hnn::CrossEntropy<float>>());
+  matrix_losses.push_back(std::make_unique<hnn::SoftmaxCrossEntropy<float>>());
+  const Matrix<float> P = (Matrix<float>::Random(4, 8).array() * 0.4f + 0.5f).matrix();
+  const Matrix<float> T = Matrix<float>::Random(4, 8).cwiseAbs();
+  Matrix<float> dP(4, 8);
+  hnn::Labels y(8);
+  y << 0, 1, 2, 3, 3, 2, 1, 0;
+  for (const auto& loss : matrix_losses) {
+    check_no_allocation(loss->name() + " (matrix targets)", [&] {
+      volatile float v = loss->value(P, T);
+      (void)v;
+      loss->gradient(P, T, dP);
+      loss->gradient(P.leftCols(5), T.leftCols(5), dP.leftCols(5));
+    });
+    if (loss->takes_labels()) {
+      check_no_allocation(loss->name() + " (labels)", [&] {
+        volatile float v = loss->value(P, y);
+        (void)v;
+        loss->gradient(P, y, dP);
+      });
+    }
+  }
+}
+
+TEST_CASE("no allocation: every optimizer step after the first") {
+  std::vector<std::unique_ptr<hnn::Optimizer<float>>> all;
+  all.push_back(std::make_unique<hnn::SGD<float>>(0.1));
+  hnn::SGDOptions m;
+  m.momentum = 0.9;
+  m.nesterov = true;
+  all.push_back(std::make_unique<hnn::SGD<float>>(m));
+  all.push_back(std::make_unique<hnn::AdaGrad<float>>(0.1));
+  hnn::RMSPropOptions r;
+  r.centered = true;
+  r.momentum = 0.5;
+  all.push_back(std::make_unique<hnn::RMSProp<float>>(r));
+  hnn::AdamOptions a;
+  a.amsgrad = true;
+  all.push_back(std::make_unique<hnn::Adam<float>>(a));
+  all.push_back(std::make_unique<hnn::AdamW<float>>(1e-3));
+  hnn::Random rng(2);
+  hnn::Dense<float> layer(5, 3, rng);
+  const auto params = layer.parameters();
+  for (const auto& p : params)
+    p.grad().setConstant(0.1f);
+  for (auto& opt : all) {
+    opt->step(params);
+    check_no_allocation(opt->name() + ".step", [&] {
+      opt->step(params);
+      opt->step(params);
+      hnn::clip_grad_norm(params, 0.05);
+      hnn::clip_grad_value(params, 0.05);
+    });
+  }
+}
+
+namespace {
+// Forbids allocation from the end of each epoch's first batch to the end of
+// its last (partial) one: everything fit() does per batch in between.
+struct GuardBatches : hnn::Callback<float> {
+  std::unique_ptr<NoHeap> guard;
+  long worst = 0;
+  std::string eigen_error;
+  void on_batch_end(hnn::TrainingState<float>& s, double) override {
+    if (s.batch == 0) {
+      guard = std::make_unique<NoHeap>();
+    } else if (s.batch + 1 == s.batches) {
+      worst = std::max(worst, allocations);
+      guard.reset();
+    }
+  }
+};
+}  // namespace
+
+TEST_CASE("no allocation: the steady loop of fit(), shuffled, with a partial last batch") {
+  hnn::Random rng(3);
+  hnn::Sequential<float> model(6);
+  model.add(hnn::Dense<float>(6, 8, rng))
+      .add(hnn::Activation<float, hnn::ReLU>())
+      .add(hnn::Dense<float>(8, 3, rng));
+  const Matrix<float> X = Matrix<float>::Random(6, 30);  // batches of 8, 8, 8, 6
+  hnn::Labels y(30);
+  for (Index j = 0; j < 30; ++j)
+    y(j) = int(j % 3);
+  hnn::Adam<float> adam(1e-3);
+  hnn::FitOptions<float> o;
+  o.epochs = 3;
+  o.batch_size = 8;
+  o.verbosity = hnn::Verbosity::quiet;
+  auto guard = std::make_shared<GuardBatches>();
+  o.callbacks = {guard};
+  std::string eigen_error;
+  try {
+    model.fit(X, y, hnn::SoftmaxCrossEntropy<float>(), adam, o);
+  } catch (const EigenAssertion& e) {
+    eigen_error = e.what();
+    guard->guard.reset();
+  }
+  CHECK_MESSAGE(eigen_error.empty(), eigen_error);
+  CHECK(guard->worst == 0);
+}
+
+TEST_CASE("the guard itself works: an allocation is caught") {
+  bool caught = false;
+  {
+    NoHeap guard;
+    try {
+      Matrix<float> m(100, 100);  // Eigen allocates
+      m.setZero();
+    } catch (const EigenAssertion&) {
+      caught = true;
+    }
+  }
+  CHECK(caught);
+  long seen = 0;
+  {
+    NoHeap guard;
+    std::string s(100, 'x');  // std::string allocates
+    seen = allocations;
+  }
+  CHECK(seen > 0);
+}

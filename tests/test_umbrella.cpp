@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: MIT
+// The umbrella header and the header conventions: every header under
+// include/hnn/ is included by include/hnn/hnn.hpp, and every header starts
+// with the SPDX licence line and has `#pragma once`.
+//
+// The headers are found by walking the checkout; the build defines
+// HNN_SOURCE_DIR as its root.
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// The checkout's root. Without HNN_SOURCE_DIR (a build that is not the
+// project's CMake), fall back to the working directory's parent (the usual
+// build/ folder) or the working directory itself, and say so.
+fs::path source_dir() {
+#ifdef HNN_SOURCE_DIR
+  return fs::path(HNN_SOURCE_DIR);
+#else
+  const fs::path cwd = fs::current_path();
+  for (const fs::path& candidate : {cwd.parent_path(), cwd}) {
+    if (fs::exists(candidate / "include" / "hnn" / "hnn.hpp")) {
+      MESSAGE("HNN_SOURCE_DIR is not defined; using " << candidate.string());
+      return candidate;
+    }
+  }
+  MESSAGE("HNN_SOURCE_DIR is not defined; using " << cwd.parent_path().string());
+  return cwd.parent_path();
+#endif
+}
+
+std::vector<std::string> read_lines(const fs::path& file) {
+  std::ifstream in(file);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);)
+    lines.push_back(line);
+  return lines;
+}
+
+// Every .hpp under include/hnn/, as "hnn/core/types.hpp", sorted.
+std::vector<std::string> all_headers(const fs::path& include_dir) {
+  std::vector<std::string> headers;
+  for (const auto& entry : fs::recursive_directory_iterator(include_dir / "hnn")) {
+    if (entry.is_regular_file() && entry.path().extension() == ".hpp")
+      headers.push_back(entry.path().lexically_relative(include_dir).generic_string());
+  }
+  std::sort(headers.begin(), headers.end());
+  return headers;
+}
+
+// The hnn headers a file includes: `#include "hnn/…"`.
+std::set<std::string> hnn_includes(const fs::path& file) {
+  static const std::regex include_line(R"re(^\s*#\s*include\s*"(hnn/[^"]+)")re");
+  std::set<std::string> found;
+  for (const auto& line : read_lines(file)) {
+    std::smatch m;
+    if (std::regex_search(line, m, include_line)) found.insert(m[1].str());
+  }
+  return found;
+}
+
+}  // namespace
+
+TEST_CASE("umbrella: hnn.hpp includes every header under include/hnn/") {
+  const fs::path include_dir = source_dir() / "include";
+  const fs::path umbrella = include_dir / "hnn" / "hnn.hpp";
+  INFO("umbrella header: " << umbrella.string());
+  REQUIRE(fs::exists(umbrella));
+
+  const auto headers = all_headers(include_dir);
+  REQUIRE(headers.size() > 10);  // the walk found the library
+  const auto included = hnn_includes(umbrella);
+  for (const auto& h : headers) {
+    if (h == "hnn/hnn.hpp") continue;
+    INFO("header: " << h);
+    CHECK(included.count(h) == 1);
+  }
+  // And nothing it includes is missing.
+  for (const auto& inc : included) {
+    INFO("included by hnn.hpp: " << inc);
+    CHECK(fs::exists(include_dir / inc));
+  }
+}
+
+TEST_CASE("every header starts with the SPDX line and has #pragma once") {
+  const fs::path include_dir = source_dir() / "include";
+  REQUIRE(fs::exists(include_dir / "hnn" / "hnn.hpp"));
+  const auto headers = all_headers(include_dir);
+  REQUIRE(headers.size() > 10);
+  for (const auto& h : headers) {
+    INFO("header: " << h);
+    const auto lines = read_lines(include_dir / h);
+    REQUIRE(!lines.empty());
+    CHECK(lines[0].rfind("// SPDX-License-Identifier: MIT", 0) == 0);
+    static const std::regex pragma_once_line(R"(^\s*#\s*pragma\s+once\s*$)");
+    const bool pragma_once = std::any_of(lines.begin(), lines.end(), [](const std::string& l) {
+      return std::regex_match(l, pragma_once_line);
+    });
+    CHECK(pragma_once);
+  }
+}
