@@ -548,3 +548,34 @@ TEST_CASE("loss names") {
   CHECK(hnn::CrossEntropy<float>().name() == "CrossEntropy");
   CHECK(hnn::SoftmaxCrossEntropy<float>().name() == "SoftmaxCrossEntropy");
 }
+
+TEST_CASE_TEMPLATE("value_and_gradient equals value and gradient computed apart", S, float,
+                   double) {
+  hnn::Random rng(17);
+  Matrix<S> Z(4, 6), T(4, 6);
+  rng.fill_normal(Z, 0.0, 3.0);
+  rng.fill_uniform(T, 0.05, 0.95);
+  hnn::Labels y(6);
+  y << 0, 3, 2, 1, 1, 0;
+  const S tol = sizeof(S) == 4 ? S(1e-6) : S(1e-14);
+  hnn::SoftmaxCrossEntropy<S> sce;
+  hnn::MSE<S> mse;
+  Matrix<S> fused(4, 6), apart(4, 6);
+  const S v1 = sce.value_and_gradient(Z, y, fused);
+  sce.gradient(Z, y, apart);
+  CHECK(v1 == doctest::Approx(sce.value(Z, y)).epsilon(tol));
+  CHECK((fused - apart).cwiseAbs().maxCoeff() <= tol);
+  const S v2 = mse.value_and_gradient(Z, T, fused);
+  mse.gradient(Z, T, apart);
+  CHECK(v2 == doctest::Approx(mse.value(Z, T)).epsilon(tol));
+  CHECK(fused == apart);
+  Matrix<S> big = Matrix<S>::Zero(3, 2);
+  big(0, 0) = S(1000);
+  big(1, 1) = S(-1000);
+  hnn::Labels y2(2);
+  y2 << 1, 1;
+  Matrix<S> g(3, 2);
+  const S v3 = sce.value_and_gradient(big, y2, g);
+  CHECK(std::isfinite(double(v3)));
+  CHECK(g.allFinite());
+}

@@ -45,8 +45,18 @@ class Loss {
   }
   void gradient(In P, In T, Out dP) const {
     check_targets(P, T);
-    check_same_shape([this] { return name() + ".gradient"; }, "gradient buffer", dP, "prediction", P);
+    check_same_shape([this] { return name() + ".gradient"; }, "gradient buffer", dP, "prediction",
+                     P);
     gradient_impl(P, T, dP);
+  }
+  // The value, with the gradient written to dP: what a training step needs.
+  // A loss whose two halves share work (SoftmaxCrossEntropy's softmax)
+  // computes them in one pass.
+  Scalar value_and_gradient(In P, In T, Out dP) const {
+    check_targets(P, T);
+    check_same_shape([this] { return name() + ".gradient"; }, "gradient buffer", dP, "prediction",
+                     P);
+    return value_and_gradient_impl(P, T, dP);
   }
   Scalar value(In P, LabelsRef y) const {
     check_labels(P, y);
@@ -54,8 +64,15 @@ class Loss {
   }
   void gradient(In P, LabelsRef y, Out dP) const {
     check_labels(P, y);
-    check_same_shape([this] { return name() + ".gradient"; }, "gradient buffer", dP, "prediction", P);
+    check_same_shape([this] { return name() + ".gradient"; }, "gradient buffer", dP, "prediction",
+                     P);
     gradient_impl(P, y, dP);
+  }
+  Scalar value_and_gradient(In P, LabelsRef y, Out dP) const {
+    check_labels(P, y);
+    check_same_shape([this] { return name() + ".gradient"; }, "gradient buffer", dP, "prediction",
+                     P);
+    return value_and_gradient_impl(P, y, dP);
   }
 
  protected:
@@ -64,6 +81,15 @@ class Loss {
   // Losses that take labels override these two (and takes_labels).
   virtual Scalar value_impl(const In&, const LabelsRef&) const { return Scalar(0); }
   virtual void gradient_impl(const In&, const LabelsRef&, Out&) const {}
+  // Both halves; by default one after the other.
+  virtual Scalar value_and_gradient_impl(const In& P, const In& T, Out& dP) const {
+    gradient_impl(P, T, dP);
+    return value_impl(P, T);
+  }
+  virtual Scalar value_and_gradient_impl(const In& P, const LabelsRef& y, Out& dP) const {
+    gradient_impl(P, y, dP);
+    return value_impl(P, y);
+  }
 
  private:
   void check_targets(const In& P, const In& T) const {

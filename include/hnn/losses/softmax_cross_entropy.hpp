@@ -56,6 +56,22 @@ class SoftmaxCrossEntropy : public Loss<Scalar> {
     dZ *= Scalar(1) / Scalar(Z.cols());  // ÷ n
   }
 
+  // Training's path: one pass per column computes e^(z − m), its sum, the
+  // loss lse − z_y and the gradient (p − onehot)/n, with no second exp.
+  Scalar value_and_gradient_impl(const In& Z, const LabelsRef& y, Out& dZ) const override {
+    const Scalar inv_n = Scalar(1) / Scalar(Z.cols());
+    Scalar sum = 0;
+    for (Index j = 0; j < Z.cols(); ++j) {
+      const Scalar m = Z.col(j).maxCoeff();
+      dZ.col(j).array() = (Z.col(j).array() - m).exp();  // e^(z − m)
+      const Scalar s = dZ.col(j).sum();                  // Σ e^(z − m)
+      sum += m + std::log(s) - Z(y(j), j);               // lse − z_y
+      dZ.col(j) *= inv_n / s;                            // p / n
+      dZ(y(j), j) -= inv_n;                              // (p − onehot) / n
+    }
+    return sum * inv_n;
+  }
+
  private:
   // ln Σ_k e^(z_kj) = m + ln Σ_k e^(z_kj − m)
   static Scalar log_sum_exp(const In& Z, Index j) {

@@ -8,6 +8,7 @@
 //   P  = forward(X_B)                   predictions (outputs × |B|)
 //   L  = loss(P, T_B)                   a number; must be finite
 //   dP = ∂L/∂P                          carries the 1/|B| of the mean
+//                                       (value_and_gradient: both in one pass)
 //   backward(dP)                        every ∂L/∂w, by the chain rule
 //   optimizer.step(parameters())        w ← w − η (…)
 //
@@ -190,7 +191,8 @@ History fit(Sequential<Scalar>& model, const Matrix<Scalar>& X, const typename T
 
       zero_grad(params);  // the model's zero_grad(), without building the list again
       const ConstRef<Scalar> P = model.forward(Xs, Mode::train);  // P = f(X_B)
-      const double L = double(loss.value(P, T));                  // L(P, T_B)
+      auto G = batch_view(dP, P.rows(), n);
+      const double L = double(loss.value_and_gradient(P, T, G));  // L(P, T_B); G = ∂L/∂P
       if (!std::isfinite(L)) {
         std::ostringstream s;
         s << "fit: the loss is " << L << " at epoch " << epoch + 1 << ", batch " << b + 1 << " of "
@@ -198,8 +200,6 @@ History fit(Sequential<Scalar>& model, const Matrix<Scalar>& X, const typename T
           << "NaN/inf)";
         throw NumericError(s.str());
       }
-      auto G = batch_view(dP, P.rows(), n);
-      loss.gradient(P, T, G);  // dP = ∂L/∂P
       model.backward(G);       // ∂L/∂w for every w
       optimizer.step(params);  // w ← w − η (…)
 
