@@ -47,18 +47,19 @@ class FeatureScale : public hnn::Layer<Scalar> {
     return input_size;
   }
 
-  In forward(In X, hnn::Mode /*mode*/) override {
+ protected:
+  // Layer::forward has checked X and kept a view of it; input() returns it.
+  In forward_impl(In X, hnn::Mode /*mode*/) override {
     hnn::check_rows("FeatureScale.forward", "input", X, gamma_.rows());
-    X_.bind(X);  // backward needs X
     auto Y = hnn::batch_view(Y_, X.rows(), X.cols());
     Y.array() = X.array().colwise() * gamma_.col(0).array();  // Y = γ ⊙ X
     Y.colwise() += beta_.col(0);                              //   + β 1ᵀ
     return Y;
   }
 
-  In backward(In dY) override {
-    const auto& X = X_();
-    hnn::check_same_shape("FeatureScale.backward", "gradient", dY, "input", X);
+  // Layer::backward has checked that dY has the output's shape.
+  In backward_impl(In dY) override {
+    const auto& X = this->input();
     dgamma_.col(0).array() += (dY.array() * X.array()).rowwise().sum();  // dγ += (dY ⊙ X) 1
     dbeta_.col(0) += dY.rowwise().sum();                                 // dβ += dY 1
     auto dX = hnn::batch_view(dX_, X.rows(), X.cols());
@@ -66,6 +67,7 @@ class FeatureScale : public hnn::Layer<Scalar> {
     return dX;
   }
 
+ public:
   std::vector<hnn::Parameter<Scalar>> parameters() override {
     return {hnn::Parameter<Scalar>("gamma", gamma_, dgamma_),
             hnn::Parameter<Scalar>("beta", beta_, dbeta_)};
@@ -76,13 +78,12 @@ class FeatureScale : public hnn::Layer<Scalar> {
   }
 
  private:
-  Mat gamma_;                 // γ  (features × 1)
-  Mat beta_;                  // β  (features × 1)
-  Mat dgamma_;                // dγ (features × 1), accumulated
-  Mat dbeta_;                 // dβ (features × 1), accumulated
-  hnn::InputView<Scalar> X_;  // the last input (features × n)
-  Mat Y_;                     // output buffer (features × largest n)
-  Mat dX_;                    // input-gradient buffer (features × largest n)
+  Mat gamma_;   // γ  (features × 1)
+  Mat beta_;    // β  (features × 1)
+  Mat dgamma_;  // dγ (features × 1), accumulated
+  Mat dbeta_;   // dβ (features × 1), accumulated
+  Mat Y_;       // output buffer (features × largest n)
+  Mat dX_;      // input-gradient buffer (features × largest n)
 };
 
 }  // namespace

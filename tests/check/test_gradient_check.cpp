@@ -62,19 +62,17 @@ class ScaleShift : public hnn::Layer<double> {
   std::string type_name() const override { return "ScaleShift"; }
   Index output_size(Index input_size) const override { return input_size; }
 
-  In forward(In X, hnn::Mode /*mode*/) override {
+ protected:
+  In forward_impl(In X, hnn::Mode /*mode*/) override {
     hnn::check_rows("ScaleShift.forward", "input", X, a_.rows());
-    X_.bind(X);
     auto Y = hnn::batch_view(Y_, X.rows(), X.cols());
     Y.array() = X.array().colwise() * a_.col(0).array();  // a ⊙ X
     Y.colwise() += c_.col(0);                             //   + c 1ᵀ
     return Y;
   }
 
-  In backward(In dY) override {
-    if (!X_.bound()) throw hnn::Error("ScaleShift.backward: called before forward");
-    const auto& X = X_();
-    hnn::check_same_shape("ScaleShift.backward", "gradient", dY, "forward input", X);
+  In backward_impl(In dY) override {
+    const auto& X = input();  // Layer::forward kept it; Layer::backward checked dY
     da_.col(0) += (dY.array() * X.array()).rowwise().sum().matrix();  // da += (dY ⊙ X) 1
     dc_.col(0) += dY.rowwise().sum();                                 // dc += dY 1
     if (!input_gradient_wanted()) return dX_.leftCols(0);             // the model's first layer
@@ -83,6 +81,7 @@ class ScaleShift : public hnn::Layer<double> {
     return dX;
   }
 
+ public:
   std::vector<hnn::Parameter<double>> parameters() override {
     return {hnn::Parameter<double>("a", a_, da_), hnn::Parameter<double>("c", c_, dc_)};
   }
@@ -92,10 +91,9 @@ class ScaleShift : public hnn::Layer<double> {
   }
 
  protected:
-  Mat a_, c_;                 // parameters (units × 1)
-  Mat da_, dc_;               // their gradients (units × 1), accumulated
-  hnn::InputView<double> X_;  // the last input (units × n)
-  Mat Y_, dX_;                // output and input-gradient buffers
+  Mat a_, c_;    // parameters (units × 1)
+  Mat da_, dc_;  // their gradients (units × 1), accumulated
+  Mat Y_, dX_;   // output and input-gradient buffers
 };
 
 // The same layer with a bug: backward forgets dc.
@@ -103,8 +101,9 @@ class ScaleShiftForgetsDc : public ScaleShift {
  public:
   using ScaleShift::ScaleShift;
 
-  In backward(In dY) override {
-    const auto& X = X_();
+ protected:
+  In backward_impl(In dY) override {
+    const auto& X = input();
     da_.col(0) += (dY.array() * X.array()).rowwise().sum().matrix();  // da += (dY ⊙ X) 1
     // (dc += dY 1 is missing)
     auto dX = hnn::batch_view(dX_, X.rows(), X.cols());

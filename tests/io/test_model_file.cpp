@@ -205,11 +205,11 @@ struct Double : hnn::Layer<float> {
   Matrix<float> Y, dX;
   std::string type_name() const override { return "Double"; }
   hnn::Index output_size(hnn::Index n) const override { return n; }
-  In forward(In X, hnn::Mode) override {
+  In forward_impl(In X, hnn::Mode) override {
     Y = 2 * X;
     return Y;
   }
-  In backward(In dY) override {
+  In backward_impl(In dY) override {
     dX = 2 * dY;
     return dX;
   }

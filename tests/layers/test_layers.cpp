@@ -107,10 +107,11 @@ TEST_CASE("layer outputs are views of reused buffers, and a smaller batch alloca
 TEST_CASE("Dense: shape errors name the layer and both shapes") {
   hnn::Random rng(1);
   hnn::Dense<float> d(4, 3, rng);
+  const Matrix<float> X52 = Matrix<float>::Zero(5, 2), X42 = Matrix<float>::Zero(4, 2);
   hnn_test::check_throws_with<hnn::ShapeError>(
-      [&] { d.forward(Matrix<float>::Zero(5, 2), hnn::Mode::train); },
+      [&] { d.forward(X52, hnn::Mode::train); },
       "Dense(4 → 3).forward: input has shape (5 × 2), expected 4 rows");
-  d.forward(Matrix<float>::Zero(4, 2), hnn::Mode::train);
+  d.forward(X42, hnn::Mode::train);
   hnn_test::check_throws_with<hnn::ShapeError>([&] { d.backward(Matrix<float>::Zero(3, 7)); },
                                                "expected (3 × 2)");
   hnn_test::check_throws_with<hnn::ShapeError>([&] { d.output_size(5); }, "takes 4 inputs");
@@ -133,11 +134,12 @@ TEST_CASE("backward before forward is an error, not a crash") {
 
 TEST_CASE("Activation and Softmax layers check the gradient's shape") {
   hnn::Activation<float, hnn::Sigmoid> a;
-  a.forward(Matrix<float>::Zero(3, 2), hnn::Mode::train);
+  const Matrix<float> Z = Matrix<float>::Zero(3, 2);
+  a.forward(Z, hnn::Mode::train);
   hnn_test::check_throws_with<hnn::ShapeError>([&] { a.backward(Matrix<float>::Zero(3, 3)); },
                                                "(3 × 3)");
   hnn::Softmax<float> s;
-  s.forward(Matrix<float>::Zero(3, 2), hnn::Mode::train);
+  s.forward(Z, hnn::Mode::train);
   hnn_test::check_throws_with<hnn::ShapeError>([&] { s.backward(Matrix<float>::Zero(2, 2)); },
                                                "(2 × 2)");
 }
@@ -149,4 +151,18 @@ TEST_CASE("clone copies parameters and is independent") {
   d.parameters()[0].value().setZero();
   CHECK(c->parameters()[0].value().squaredNorm() > 0);
   CHECK(c->describe() == "Dense(3 → 2)");
+}
+
+TEST_CASE("a layer refuses an input it could only keep as a dangling copy") {
+  // An expression (2 * X) does not compile: forward static_asserts that X is
+  // stored memory. A row of a matrix is stored memory, but with a stride that
+  // Eigen::Ref would have to copy into a temporary; that is refused at run time.
+  hnn::Random rng(1);
+  hnn::Dense<double> d(3, 2, rng);
+  const Matrix<double> M = Matrix<double>::Random(4, 3);
+  hnn_test::check_throws_with<hnn::ArgumentError>(
+      [&] { d.forward(M.row(1), hnn::Mode::train); },
+      "the input must be a column-major matrix or a block of its columns");
+  const Matrix<double> X = Matrix<double>::Random(3, 6);
+  CHECK(d.forward(X.middleCols(2, 3), hnn::Mode::train).cols() == 3);  // columns: fine
 }

@@ -117,8 +117,9 @@ TEST_CASE("Sequential forward checks the input and predict matches forward") {
   hnn::Random rng(2);
   hnn::Sequential<double> model(3);
   model.add(hnn::Dense<double>(3, 4, rng)).add(hnn::Activation<double, hnn::Tanh>());
-  hnn_test::check_throws_with<hnn::ShapeError>(
-      [&] { model.forward(Matrix<double>::Zero(2, 5), hnn::Mode::infer); }, "(2 × 5)");
+  const Matrix<double> wrong = Matrix<double>::Zero(2, 5);
+  hnn_test::check_throws_with<hnn::ShapeError>([&] { model.forward(wrong, hnn::Mode::infer); },
+                                               "(2 × 5)");
   const Matrix<double> X = Matrix<double>::Random(3, 700);
   const Matrix<double> all = model.forward(X, hnn::Mode::infer);
   const Matrix<double> chunked = model.predict(X, 64);  // 11 chunks, the last one partial
@@ -144,7 +145,8 @@ TEST_CASE("zero_grad resets what backward accumulated") {
   hnn::Random rng(3);
   hnn::Sequential<double> model(2);
   model.add(hnn::Dense<double>(2, 2, rng));
-  model.forward(Matrix<double>::Ones(2, 3), hnn::Mode::train);
+  const Matrix<double> X = Matrix<double>::Ones(2, 3);
+  model.forward(X, hnn::Mode::train);
   model.backward(Matrix<double>::Ones(2, 3));
   CHECK(model.parameters()[0].grad().squaredNorm() > 0);
   model.zero_grad();

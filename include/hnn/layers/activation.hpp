@@ -64,17 +64,15 @@ class Activation : public Layer<Scalar> {
   // Element-wise: any number of rows in, the same number out.
   Index output_size(Index input_size) const override { return input_size; }
 
-  In forward(In Z, Mode /*mode*/) override {
-    Z_.bind(Z);
+ protected:
+  In forward_impl(In Z, Mode /*mode*/) override {
     auto Y = batch_view(Y_, Z.rows(), Z.cols());
     f_.forward(Z.array(), Y.array());  // Y = f(Z)
     return Y;
   }
 
-  In backward(In dY) override {
-    if (!Z_.bound()) throw Error(type_name() + ".backward: called before forward");
-    const auto& Z = Z_();
-    check_same_shape([this] { return type_name() + ".backward"; }, "gradient", dY, "forward input", Z);
+  In backward_impl(In dY) override {
+    const auto& Z = this->input();
     if (!this->input_gradient_wanted()) return dZ_.leftCols(0);
     auto dZ = batch_view(dZ_, Z.rows(), Z.cols());
     f_.backward(Z.array(), Y_.leftCols(Z.cols()).array(), dY.array(),
@@ -82,15 +80,15 @@ class Activation : public Layer<Scalar> {
     return dZ;
   }
 
+ public:
   std::unique_ptr<Layer<Scalar>> clone() const override {
     return std::make_unique<Activation>(*this);
   }
 
  private:
   FunctionType f_;
-  InputView<Scalar> Z_;  // the last input (units × n), a view of the caller's batch
-  Mat Y_;                // output buffer (units × largest n)
-  Mat dZ_;               // input-gradient buffer (units × largest n)
+  Mat Y_;   // output buffer (units × largest n)
+  Mat dZ_;  // input-gradient buffer (units × largest n)
 };
 
 }  // namespace hnn

@@ -63,18 +63,17 @@ class Dense : public Layer<Scalar> {
     return out_size();
   }
 
-  In forward(In X, Mode /*mode*/) override {
+ protected:
+  In forward_impl(In X, Mode /*mode*/) override {
     check_rows([this] { return describe() + ".forward"; }, "input", X, in_size());
-    X_.bind(X);
     auto Z = batch_view(Z_, out_size(), X.cols());
     Z.noalias() = W_ * X;      // Z = W X
     Z.colwise() += b_.col(0);  //   + b 1ᵀ
     return Z;
   }
 
-  In backward(In dZ) override {
-    check_backward(dZ);
-    const auto& X = X_();
+  In backward_impl(In dZ) override {
+    const auto& X = this->input();
     dW_.noalias() += dZ * X.transpose();         // dW += dZ Xᵀ
     db_.col(0).noalias() += dZ.rowwise().sum();  // db += dZ 1
     if (!this->input_gradient_wanted()) return dX_.leftCols(0);
@@ -83,6 +82,7 @@ class Dense : public Layer<Scalar> {
     return dX;
   }
 
+ public:
   std::vector<Parameter<Scalar>> parameters() override {
     return {Parameter<Scalar>("W", W_, dW_), Parameter<Scalar>("b", b_, db_)};
   }
@@ -97,21 +97,12 @@ class Dense : public Layer<Scalar> {
   const Mat& b() const { return b_; }
 
  private:
-  void check_backward(const In& dZ) const {
-    if (!X_.bound()) throw Error(describe() + ".backward: called before forward");
-    if (dZ.rows() != out_size() || dZ.cols() != X_.cols()) {
-      throw ShapeError(describe() + ".backward: gradient has shape " + shape_string(dZ) +
-                       ", expected " + shape_string(out_size(), X_.cols()));
-    }
-  }
-
-  Mat W_;                // weights       (out × in)
-  Mat b_;                // bias          (out × 1)
-  Mat dW_;               // ∂L/∂W         (out × in), accumulated
-  Mat db_;               // ∂L/∂b         (out × 1), accumulated
-  InputView<Scalar> X_;  // the last input  (in × n), a view of the caller's batch
-  Mat Z_;                // output buffer (out × largest n)
-  Mat dX_;               // input-gradient buffer (in × largest n)
+  Mat W_;   // weights       (out × in)
+  Mat b_;   // bias          (out × 1)
+  Mat dW_;  // ∂L/∂W         (out × in), accumulated
+  Mat db_;  // ∂L/∂b         (out × 1), accumulated
+  Mat Z_;   // output buffer (out × largest n)
+  Mat dX_;  // input-gradient buffer (in × largest n)
 };
 
 }  // namespace hnn

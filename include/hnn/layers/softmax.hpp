@@ -29,24 +29,23 @@ class Softmax : public Layer<Scalar> {
   std::string type_name() const override { return "Softmax"; }
   Index output_size(Index input_size) const override { return input_size; }
 
-  In forward(In Z, Mode /*mode*/) override {
+ protected:
+  In forward_impl(In Z, Mode /*mode*/) override {
     check_nonempty("Softmax.forward", "input", Z.rows(), Z.cols());
     auto Y = batch_view(Y_, Z.rows(), Z.cols());
     softmax_forward(Z, Y);  // Y = softmax(Z)
-    n_ = Z.cols();
     return Y;
   }
 
-  In backward(In dY) override {
-    if (n_ < 0) throw Error("Softmax.backward: called before forward");
-    const auto Y = Y_.leftCols(n_);
-    check_same_shape("Softmax.backward", "gradient", dY, "output", Y);
+  In backward_impl(In dY) override {
+    const auto Y = Y_.leftCols(dY.cols());  // the last output
     if (!this->input_gradient_wanted()) return dZ_.leftCols(0);
-    auto dZ = batch_view(dZ_, Y.rows(), n_);
+    auto dZ = batch_view(dZ_, Y.rows(), Y.cols());
     softmax_backward(Y, dY, dZ);  // dZ = Jᵀ dY
     return dZ;
   }
 
+ public:
   std::unique_ptr<Layer<Scalar>> clone() const override { return std::make_unique<Softmax>(*this); }
 
  private:

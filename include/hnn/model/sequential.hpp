@@ -109,10 +109,13 @@ class Sequential {
 
   // Y = layer_K(… layer_1(X)); a view of the last layer's buffer, valid until
   // the next forward.
-  In forward(In X, Mode mode) {
+  template <typename Derived>
+  In forward(const Eigen::MatrixBase<Derived>& X, Mode mode) {
     if (layers_.empty()) throw Error("Sequential::forward: the model has no layers");
     check_rows("Sequential::forward", "input", X, input_size_);
-    std::optional<In> A(X);  // A₀ = X (an Eigen::Ref cannot be re-pointed; an optional can)
+    // The first layer keeps a view of X until backward: X must not be a temporary.
+    std::optional<In> A(stored_view<Scalar>(
+        X, "Sequential::forward"));  // A₀ = X (an Eigen::Ref cannot be re-pointed; an optional can)
     for (auto& l : layers_)
       A.emplace(l->forward(*A, mode));  // A_k = layer_k(A_{k−1})
     return *A;
