@@ -155,7 +155,7 @@ TEST_CASE(
   REQUIRE(best >= 0);
   CHECK(h.epochs() < 60);
   CHECK(int(h.epochs()) ==
-        best + 1 + 3 + 1);  // the best epoch, then patience + 1 without improvement
+        best + 1 + 3);  // the best epoch, then `patience` epochs without improvement
   for (double v : val)
     CHECK(v >= val[std::size_t(best)]);
   CHECK(model.parameters()[0].value() == recorder->weights[std::size_t(best)]);
@@ -242,4 +242,43 @@ TEST_CASE("fit prints one line per epoch, and nothing when quiet") {
   o.out = &none;
   model.fit(data.X, data.y, hnn::SoftmaxCrossEntropy<float>(), sgd, o);
   CHECK(none.str().empty());
+}
+
+namespace {
+// An "optimizer" that changes nothing and records the largest global
+// gradient norm it is handed: what fit passes on after clipping.
+struct NormSpy : hnn::Optimizer<float> {
+  std::vector<hnn::Parameter<float>> params;
+  double largest = 0;
+  explicit NormSpy(std::vector<hnn::Parameter<float>> p)
+      : hnn::Optimizer<float>(0.0), params(std::move(p)) {}
+  std::string name() const override { return "NormSpy"; }
+
+ protected:
+  void update(const hnn::Parameter<float>&, std::size_t k) override {
+    if (k != 0) return;  // once per step
+    double sum = 0;
+    for (const auto& p : params)
+      sum += double(p.grad().squaredNorm());
+    largest = std::max(largest, std::sqrt(sum));
+  }
+  void reset_state() override {}
+};
+}  // namespace
+
+TEST_CASE("fit clips gradients between backward and the step when asked") {
+  const Blobs data(40, 1);
+  auto model = small_classifier(1);
+  auto o = quiet(2, 10);
+  NormSpy plain(model.parameters());
+  model.fit(data.X, data.y, hnn::SoftmaxCrossEntropy<float>(), plain, o);
+  CHECK(plain.largest > 0.01);
+  NormSpy clipped(model.parameters());
+  o.clip_grad_norm = 0.01;
+  model.fit(data.X, data.y, hnn::SoftmaxCrossEntropy<float>(), clipped, o);
+  CHECK(clipped.largest <= 0.01 + 1e-6);
+  o.clip_grad_norm = -1;
+  hnn_test::check_throws_with<hnn::ArgumentError>(
+      [&] { model.fit(data.X, data.y, hnn::SoftmaxCrossEntropy<float>(), clipped, o); },
+      "clip_grad_norm");
 }

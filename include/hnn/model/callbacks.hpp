@@ -108,8 +108,8 @@ class BestTracker {
       higher_ ? -std::numeric_limits<double>::infinity() : std::numeric_limits<double>::infinity();
 };
 
-// Stops when `monitor` has not improved for `patience` epochs, and (by
-// default) puts back the weights of the best epoch.
+// Stops when `monitor` has not improved for `patience` epochs in a row (as
+// Keras does), and (by default) puts back the weights of the best epoch.
 template <typename Scalar>
 class EarlyStopping : public Callback<Scalar> {
  public:
@@ -133,7 +133,7 @@ class EarlyStopping : public Callback<Scalar> {
       if (restore_) best_ = std::make_unique<Sequential<Scalar>>(s.model);
       return;
     }
-    if (++wait_ > patience_) {
+    if (++wait_ >= patience_) {  // `patience` epochs in a row without improvement
       s.stop = true;
       s.stop_reason = "early stopping: " + tracker_.monitor() + " did not improve for " +
                       std::to_string(patience_) + " epochs (best " +

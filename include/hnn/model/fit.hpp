@@ -27,6 +27,7 @@
 #include "hnn/core/error.hpp"
 #include "hnn/core/random.hpp"
 #include "hnn/model/sequential.hpp"
+#include "hnn/optimizers/clip.hpp"
 
 #if defined(__unix__) || defined(__APPLE__)
 #include <unistd.h>
@@ -137,6 +138,9 @@ History fit(Sequential<Scalar>& model, const Matrix<Scalar>& X, const typename T
   using Clock = std::chrono::steady_clock;
   if (o.epochs < 0) throw ArgumentError("fit: epochs must be >= 0");
   if (o.batch_size < 0) throw ArgumentError("fit: batch_size must be >= 0 (0 is the full batch)");
+  if (!(o.clip_grad_norm >= 0) || !(o.clip_grad_value >= 0)) {
+    throw ArgumentError("fit: clip_grad_norm and clip_grad_value must be >= 0 (0 is off)");
+  }
   if (X.cols() == 0) throw ShapeError("fit: no samples");
   check_rows("fit", "input", X, model.input_size());
   Targets::check("fit", X, all, model.output_size());
@@ -200,7 +204,9 @@ History fit(Sequential<Scalar>& model, const Matrix<Scalar>& X, const typename T
           << "NaN/inf)";
         throw NumericError(s.str());
       }
-      model.backward(G);       // ∂L/∂w for every w
+      model.backward(G);  // ∂L/∂w for every w
+      if (o.clip_grad_norm > 0) hnn::clip_grad_norm(params, o.clip_grad_norm);
+      if (o.clip_grad_value > 0) hnn::clip_grad_value(params, o.clip_grad_value);
       optimizer.step(params);  // w ← w − η (…)
 
       sum += L * double(n);

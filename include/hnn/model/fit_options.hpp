@@ -33,6 +33,10 @@ struct FitOptions {
   bool shuffle = true;    // a new order every epoch, drawn from seed
   std::uint64_t seed = 1;
   std::vector<Metric> metrics;  // besides the loss
+  // Gradient clipping between backward and the optimizer step (0 = off):
+  // by global norm, then by value (optimizers/clip.hpp).
+  double clip_grad_norm = 0;
+  double clip_grad_value = 0;
   std::vector<std::shared_ptr<Callback<Scalar>>> callbacks;
   Verbosity verbosity = Verbosity::progress;
   std::ostream* out = &std::cout;

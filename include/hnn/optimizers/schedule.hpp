@@ -9,7 +9,8 @@
 //   step             η_e = η₀ γ^⌊e / s⌋                    (torch StepLR)
 //   exponential      η_e = η₀ γ^e                          (torch ExponentialLR)
 //   cosine           η_e = η_min + ½ (η₀ − η_min)(1 + cos(π e / T))   for e ≤ T
-//                                                          (torch CosineAnnealingLR)
+//                    and η_min after (torch's CosineAnnealingLR for e ≤ T;
+//                    it climbs back up after T, this stays at η_min)
 //   linear warm-up   η_e = η₀ (e + 1) / W for e < W, then the wrapped schedule
 //                    at e − W
 
