@@ -90,7 +90,7 @@ TEST_CASE("docs: softmax then cross-entropy, chained, equals the fused loss") {
   CHECK(dZ_chained.isApprox(dZ_fused));
 }
 
-TEST_CASE("docs: sigmoid then BCE loses the gradient; the fused loss keeps it") {
+TEST_CASE("docs: sigmoid then BCE loses the gradient, the fused loss keeps it") {
   // One sample, logit z = 20, target 0: confidently wrong.
   Matrix<float> z(1, 1), t(1, 1), dz(1, 1);
   z << 20.0f;
@@ -116,7 +116,7 @@ TEST_CASE("docs: sigmoid then BCE loses the gradient; the fused loss keeps it") 
   CHECK(dz_chained(0, 0) == 0.0f);  // no gradient: this sample teaches nothing
 }
 
-TEST_CASE("docs: softmax then CE loses the gradient; the fused loss keeps it") {
+TEST_CASE("docs: softmax then CE loses the gradient, the fused loss keeps it") {
   // Two classes, logits (0, 40), true class 0: p_0 = e^−40 ≈ 4e-18.
   Matrix<float> z(2, 1), dz(2, 1);
   z << 0.0f, 40.0f;

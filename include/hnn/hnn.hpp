@@ -24,6 +24,11 @@
 
 #include "hnn/init/initializer.hpp"
 
+#include "hnn/data/csv.hpp"
+#include "hnn/data/dataset.hpp"
+#include "hnn/data/idx.hpp"
+#include "hnn/data/mnist.hpp"
+
 #include "hnn/losses/binary_cross_entropy.hpp"
 #include "hnn/losses/binary_cross_entropy_with_logits.hpp"
 #include "hnn/losses/cross_entropy.hpp"
@@ -48,11 +53,15 @@
 #include "hnn/optimizers/sgd.hpp"
 
 #include "hnn/model/callbacks.hpp"
+#include "hnn/model/csv_export.hpp"
 #include "hnn/model/fit.hpp"
 #include "hnn/model/fit_options.hpp"
 #include "hnn/model/history.hpp"
 #include "hnn/model/metrics.hpp"
+#include "hnn/model/monitor.hpp"
 #include "hnn/model/sequential.hpp"
+
+#include "hnn/plot/svg.hpp"
 
 #include "hnn/io/binary.hpp"
 #include "hnn/io/model_file.hpp"
