@@ -4,6 +4,7 @@
 // library build on each other (see docs/ for the tutorial).
 
 #include "hnn/core/error.hpp"
+#include "hnn/core/file.hpp"
 #include "hnn/core/ftz.hpp"
 #include "hnn/core/parameter.hpp"
 #include "hnn/core/random.hpp"

@@ -3,18 +3,18 @@
 // Byte-level reading and writing for hnn's file formats: little-endian
 // integers and IEEE floats whatever the host, length-prefixed strings, a
 // 64-bit FNV-1a checksum, a reader that can never read past its buffer, and
-// a writer that replaces a file atomically (write a temporary, then rename).
+// and (in core/file.hpp) a writer that replaces a file atomically.
 
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
-#include <random>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "hnn/core/error.hpp"
+#include "hnn/core/file.hpp"
 
 namespace hnn {
 namespace io {
@@ -146,32 +146,6 @@ inline std::vector<unsigned char> read_file(const std::string& path, std::size_t
     throw FileError(path + ": read error");
   }
   return bytes;
-}
-
-// Writes `bytes` to `path` so that `path` is either the old file or the
-// complete new one, never half of it: the bytes go to a temporary file in
-// the same folder, which is then renamed over `path` (atomic on POSIX).
-inline void write_file_atomically(const std::string& path,
-                                  const std::vector<unsigned char>& bytes) {
-  std::random_device rd;
-  std::ostringstream name;
-  name << path << ".tmp-" << std::hex << rd();
-  const std::string tmp = name.str();
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw FileError(path + ": cannot create the temporary file " + tmp);
-    out.write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size()));
-    out.flush();
-    if (!out) {
-      out.close();
-      std::remove(tmp.c_str());
-      throw FileError(path + ": write error (disk full?); the previous file is untouched");
-    }
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    throw FileError(path + ": cannot rename the temporary file into place");
-  }
 }
 
 }  // namespace io

@@ -226,7 +226,7 @@ void save_model(Sequential<Scalar>& model, const std::string& path) {
     }
   }
   w.u64(io::fnv1a(w.bytes().data(), w.bytes().size()));
-  io::write_file_atomically(path, w.bytes());
+  write_file_atomically(path, w.bytes());
 }
 
 // Rebuilds a model from the file alone. Custom layers need a registry that

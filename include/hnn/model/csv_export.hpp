@@ -22,15 +22,13 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
-#include <fstream>
 #include <locale>
-#include <random>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "hnn/core/error.hpp"
+#include "hnn/core/file.hpp"
 #include "hnn/model/history.hpp"
 
 namespace hnn {
@@ -74,30 +72,6 @@ inline std::string row(const std::vector<std::string>& fields) {
   return line + '\n';
 }
 
-// Writes `text` to `path` so that `path` holds either its old content or all
-// of the new, never part of it: a temporary file in the same folder, renamed.
-inline void write_file(const std::string& path, const std::string& text) {
-  std::random_device rd;
-  std::ostringstream name;
-  name << path << ".tmp-" << std::hex << rd();
-  const std::string tmp = name.str();
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw FileError(path + ": cannot create the file (does its folder exist?)");
-    out.write(text.data(), std::streamsize(text.size()));
-    out.flush();
-    if (!out) {
-      out.close();
-      std::remove(tmp.c_str());
-      throw FileError(path + ": write error (disk full?)");
-    }
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    throw FileError(path + ": cannot rename the temporary file " + tmp + " into place");
-  }
-}
-
 }  // namespace csv
 
 // The History as CSV text: "epoch" (from 1), then every series.
@@ -123,7 +97,7 @@ inline std::string to_csv(const History& history) {
 
 // Writes the History to `path` as CSV; FileError if that fails.
 inline void write_csv(const History& history, const std::string& path) {
-  csv::write_file(path, to_csv(history));
+  write_file_atomically(path, to_csv(history));
 }
 
 }  // namespace hnn

@@ -169,7 +169,7 @@ class BatchLossRecorder : public Callback<Scalar> {
     }
     return text;
   }
-  void write_csv(const std::string& path) const { csv::write_file(path, to_csv()); }
+  void write_csv(const std::string& path) const { write_file_atomically(path, to_csv()); }
 
  private:
   std::vector<int> epoch_;
@@ -292,9 +292,9 @@ class TrainingMonitor : public Callback<Scalar> {
     return text;
   }
 
-  void write_csv(const std::string& path) const { csv::write_file(path, to_csv()); }
+  void write_csv(const std::string& path) const { write_file_atomically(path, to_csv()); }
   void write_histograms_csv(const std::string& path) const {
-    csv::write_file(path, histograms_to_csv());
+    write_file_atomically(path, histograms_to_csv());
   }
 
  private:

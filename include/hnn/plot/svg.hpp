@@ -32,20 +32,18 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <cstdio>
-#include <fstream>
 #include <functional>
 #include <limits>
 #include <locale>
 #include <map>
 #include <optional>
-#include <random>
 #include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "hnn/core/error.hpp"
+#include "hnn/core/file.hpp"
 #include "hnn/core/types.hpp"
 
 namespace hnn {
@@ -208,30 +206,6 @@ inline std::string power_of_ten(int n) {
   return s;
 }
 
-// Writes `text` to `path` so that `path` holds either its old content or all
-// of the new, never part of it: a temporary file in the same folder, renamed.
-inline void write_text_file(const std::string& path, const std::string& text) {
-  std::random_device rd;
-  std::ostringstream name;
-  name << path << ".tmp-" << std::hex << rd();
-  const std::string tmp = name.str();
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw FileError(path + ": cannot create the file (does its folder exist?)");
-    out.write(text.data(), std::streamsize(text.size()));
-    out.flush();
-    if (!out) {
-      out.close();
-      std::remove(tmp.c_str());
-      throw FileError(path + ": write error (disk full?)");
-    }
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    throw FileError(path + ": cannot rename the temporary file " + tmp + " into place");
-  }
-}
-
 }  // namespace detail
 
 // ---------------------------------------------------------------------------
@@ -328,7 +302,7 @@ class Svg {
   }
 
   // Writes the document to `path` (atomically); FileError if that fails.
-  void save(const std::string& path) const { detail::write_text_file(path, str()); }
+  void save(const std::string& path) const { write_file_atomically(path, str()); }
 
  private:
   static std::string n(double v, int decimals = 1) { return detail::number(v, decimals); }
@@ -710,7 +684,7 @@ class Chart {
     draw(doc, 0, 0, width_, height_);
     return doc.str();
   }
-  void save(const std::string& path) const { detail::write_text_file(path, svg()); }
+  void save(const std::string& path) const { write_file_atomically(path, svg()); }
 
   // Draws the chart into the page rectangle (x, y, w, h) of `doc`.
   void draw(Svg& doc, double x, double y, double w, double h) const {
@@ -1122,7 +1096,7 @@ class Figure {
     }
     return doc.str();
   }
-  void save(const std::string& path) const { detail::write_text_file(path, svg()); }
+  void save(const std::string& path) const { write_file_atomically(path, svg()); }
 
  private:
   int columns_;

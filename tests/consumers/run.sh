@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# Builds and runs one consumer project against an hnn checkout.
+#
+#   tests/consumers/run.sh <hnn-source-dir> <work-dir> <case>
+#
+# <case> is add_subdirectory, find_package, fetchcontent or plain_include.
+# <work-dir> is emptied first. The environment may give CXX (compiler),
+# CMAKE_GENERATOR, HNN_CONSUMER_CXX_STANDARD, HNN_CONSUMER_LAUNCHER (e.g.
+# ccache) and HNN_CONSUMER_MAKE_PROGRAM; CTest passes those of the outer build.
+set -euo pipefail
+
+if [[ $# -ne 3 ]]; then
+  echo "usage: $0 <hnn-source-dir> <work-dir> <case>" >&2
+  exit 2
+fi
+src=$(cd "$1" && pwd)
+work=$2
+case_name=$3
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+project="$here/$case_name"
+
+if [[ ! -f "$project/main.cpp" ]]; then
+  echo "run.sh: unknown case '$case_name' (no $project/main.cpp)" >&2
+  exit 2
+fi
+
+rm -rf "$work"
+mkdir -p "$work"
+work=$(cd "$work" && pwd)
+
+fail() {
+  echo "consumer $case_name: FAILED: $*" >&2
+  exit 1
+}
+
+# Options shared by every CMake configure below.
+cmake_args=()
+[[ -n "${CXX:-}" ]] && cmake_args+=("-DCMAKE_CXX_COMPILER=$CXX")
+[[ -n "${HNN_CONSUMER_CXX_STANDARD:-}" ]] &&
+  cmake_args+=("-DCMAKE_CXX_STANDARD=$HNN_CONSUMER_CXX_STANDARD")
+[[ -n "${HNN_CONSUMER_LAUNCHER:-}" ]] &&
+  cmake_args+=("-DCMAKE_CXX_COMPILER_LAUNCHER=$HNN_CONSUMER_LAUNCHER")
+[[ -n "${HNN_CONSUMER_MAKE_PROGRAM:-}" ]] &&
+  cmake_args+=("-DCMAKE_MAKE_PROGRAM=$HNN_CONSUMER_MAKE_PROGRAM")
+
+run() {
+  echo "+ $*"
+  "$@"
+}
+
+# Configure, build and run the consumer project in <work>/build.
+build_consumer() {
+  run cmake -S "$project" -B "$work/build" "${cmake_args[@]}" -DCMAKE_EXPORT_COMPILE_COMMANDS=ON "$@"
+  run cmake --build "$work/build"
+  run "$work/build/consumer"
+}
+
+# hnn consumed as a subproject: its tests and examples must stay off, and its
+# warning flags must not reach the consumer's compile lines.
+check_hnn_stayed_quiet() {
+  local build=$work/build
+  grep -q '^HNN_BUILD_TESTS:BOOL=OFF$' "$build/CMakeCache.txt" ||
+    fail "HNN_BUILD_TESTS is not OFF in the consumer build"
+  grep -q '^HNN_BUILD_EXAMPLES:BOOL=OFF$' "$build/CMakeCache.txt" ||
+    fail "HNN_BUILD_EXAMPLES is not OFF in the consumer build"
+  if find "$build" -name 'hnn_tests*' -print -quit | grep -q .; then
+    fail "hnn's test binary was built in the consumer build"
+  fi
+  if grep -rqs --include='*.ninja' --include='Makefile*' --include='*.make' \
+    -e 'hnn_tests' "$build"; then
+    fail "the consumer build contains an hnn_tests target"
+  fi
+  if grep -q -e '-Wpedantic' -e '-Werror' "$build/compile_commands.json"; then
+    fail "hnn forced its warning flags on the consumer"
+  fi
+}
+
+case $case_name in
+  add_subdirectory | fetchcontent)
+    build_consumer "-DHNN_CHECKOUT=$src"
+    check_hnn_stayed_quiet
+    ;;
+  find_package)
+    # Install hnn into a private prefix (nothing to compile: header-only),
+    # then let the consumer find it there and nowhere else.
+    prefix=$work/prefix
+    run cmake -S "$src" -B "$work/hnn-build" "${cmake_args[@]}" \
+      -DHNN_BUILD_TESTS=OFF -DHNN_BUILD_EXAMPLES=OFF "-DCMAKE_INSTALL_PREFIX=$prefix"
+    run cmake --build "$work/hnn-build"
+    run cmake --install "$work/hnn-build"
+    for f in include/hnn/hnn.hpp share/cmake/hnn/hnnConfig.cmake \
+      share/cmake/hnn/hnnConfigVersion.cmake share/cmake/hnn/hnnTargets.cmake; do
+      [[ -f "$prefix/$f" ]] || fail "the install has no $f"
+    done
+    build_consumer "-DCMAKE_PREFIX_PATH=$prefix" -DCMAKE_FIND_PACKAGE_NO_PACKAGE_REGISTRY=ON
+    grep -qx "hnn_DIR:PATH=$prefix/share/cmake/hnn" "$work/build/CMakeCache.txt" ||
+      fail "find_package found an hnn other than the one just installed"
+    grep -q -- "$prefix/include" "$work/build/compile_commands.json" ||
+      fail "the consumer does not compile against the installed headers"
+    if grep -q -- "$src/include" "$work/build/compile_commands.json"; then
+      fail "the consumer compiles against the source tree, not the install"
+    fi
+    # The version file: 0.1 is this version, 1.0 is not (SameMajorVersion).
+    mkdir -p "$work/version-check"
+    cat >"$work/version-check/CMakeLists.txt" <<'CMAKE'
+cmake_minimum_required(VERSION 3.20)
+project(hnn_version_check LANGUAGES NONE)
+find_package(hnn 1.0 CONFIG QUIET)
+if(hnn_FOUND)
+  message(FATAL_ERROR "find_package(hnn 1.0) accepted hnn ${hnn_VERSION}")
+endif()
+CMAKE
+    run cmake -S "$work/version-check" -B "$work/version-check/build" \
+      "-DCMAKE_PREFIX_PATH=$prefix" -DCMAKE_FIND_PACKAGE_NO_PACKAGE_REGISTRY=ON
+    ;;
+  plain_include)
+    # No CMake package at all: the compiler and two include folders.
+    eigen=/usr/include/eigen3
+    if command -v pkg-config >/dev/null && pkg-config --exists eigen3; then
+      eigen=$(pkg-config --variable=includedir eigen3)/eigen3
+      [[ -f "$eigen/Eigen/Dense" ]] || eigen=/usr/include/eigen3
+    fi
+    cxx=${CXX:-c++}
+    std=${HNN_CONSUMER_CXX_STANDARD:-17}
+    launcher=()
+    [[ -n "${HNN_CONSUMER_LAUNCHER:-}" ]] && launcher=("$HNN_CONSUMER_LAUNCHER")
+    run "${launcher[@]}" "$cxx" "-std=c++$std" -I "$src/include" -I "$eigen" \
+      "$project/main.cpp" -o "$work/consumer"
+    run "$work/consumer"
+    # The same through CMake, as a project that copied include/ would do it.
+    build_consumer "-DHNN_CHECKOUT=$src" "-DEIGEN3_INCLUDE_DIR=$eigen"
+    ;;
+  *)
+    echo "run.sh: unknown case '$case_name'" >&2
+    exit 2
+    ;;
+esac
+
+echo "consumer $case_name: OK"
