@@ -196,6 +196,15 @@ TEST_CASE("corrupt, truncated and foreign files are rejected with the reason") {
     write_bytes(bad, b);
     hnn_test::check_throws_with<hnn::FileError>([&] { hnn::load_model<float>(bad); },
                                                 "more than the file holds");
+    // Zero rows and 2^63 columns: zero values, but not a size (found by fuzz/fuzz_model.cpp).
+    b = original;
+    for (int k = 0; k < 8; ++k)
+      b[at + std::size_t(k)] = 0;
+    b[at + 15] = 0x80;
+    reseal(b);
+    write_bytes(bad, b);
+    hnn_test::check_throws_with<hnn::FileError>([&] { hnn::load_model<float>(bad); },
+                                                "more than the file holds");
   }
 }
 

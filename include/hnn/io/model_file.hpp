@@ -74,15 +74,15 @@ struct ModelFile {
   std::vector<LayerEntry> layers;
 };
 
+// Parses a model file's bytes; `path` names them in error messages.
 template <typename Scalar>
-ModelFile<Scalar> read_model_file(const std::string& path) {
+ModelFile<Scalar> parse_model_file(const unsigned char* data, std::size_t size,
+                                   const std::string& path) {
   static_assert(sizeof(Scalar) == 4 || sizeof(Scalar) == 8, "hnn model files hold float or double");
-  const std::vector<unsigned char> bytes = read_file(path, max_model_bytes);
-  if (bytes.size() < sizeof(model_magic) ||
-      std::memcmp(bytes.data(), model_magic, sizeof(model_magic)) != 0) {
+  if (size < sizeof(model_magic) || std::memcmp(data, model_magic, sizeof(model_magic)) != 0) {
     throw FileError(path + ": not an hnn model file (the magic number \"HNNMODEL\" is missing)");
   }
-  ByteReader r(bytes.data(), bytes.size(), path);
+  ByteReader r(data, size, path);
   for (std::size_t i = 0; i < sizeof(model_magic); ++i)
     r.u8("the magic number");
   const std::uint32_t version = r.u32("the format version");
@@ -92,13 +92,13 @@ ModelFile<Scalar> read_model_file(const std::string& path) {
   }
   // The checksum covers everything before it: a flipped bit anywhere is caught
   // here, before any of the content is trusted.
-  if (bytes.size() < r.offset() + 8) r.fail("file is truncated: no checksum");
-  const std::size_t body = bytes.size() - 8;
-  ByteReader tail(bytes.data() + body, 8, path);
-  if (tail.u64("the checksum") != fnv1a(bytes.data(), body)) {
+  if (size < r.offset() + 8) r.fail("file is truncated: no checksum");
+  const std::size_t body = size - 8;
+  ByteReader tail(data + body, 8, path);
+  if (tail.u64("the checksum") != fnv1a(data, body)) {
     throw FileError(path + ": checksum mismatch: the file is corrupt or truncated");
   }
-  ByteReader c(bytes.data(), body, path);  // the content, without the checksum
+  ByteReader c(data, body, path);  // the content, without the checksum
   for (std::size_t i = 0; i < sizeof(model_magic) + 4; ++i)
     c.u8("the header");
 
@@ -137,7 +137,8 @@ ModelFile<Scalar> read_model_file(const std::string& path) {
       const std::uint64_t rows = c.u64("a parameter's rows"), cols = c.u64("a parameter's columns");
       // rows · cols scalars must fit in what is left (checked without overflow).
       const std::uint64_t fit = c.remaining() / sizeof(Scalar);
-      if (rows > fit || (rows > 0 && cols > fit / rows)) {
+      const std::uint64_t side = std::uint64_t(1) << 31;  // each side must fit an Index, too
+      if (rows > side || cols > side || rows > fit || (rows > 0 && cols > fit / rows)) {
         c.fail("parameter " + t.name + " of layer " + std::to_string(k) + " claims " +
                std::to_string(rows) + " × " + std::to_string(cols) +
                " values, more than the file holds (truncated or corrupt)");
@@ -152,6 +153,12 @@ ModelFile<Scalar> read_model_file(const std::string& path) {
   if (c.remaining() != 0)
     c.fail(std::to_string(c.remaining()) + " unexpected bytes after the last layer");
   return file;
+}
+
+template <typename Scalar>
+ModelFile<Scalar> read_model_file(const std::string& path) {
+  const std::vector<unsigned char> bytes = read_file(path, max_model_bytes);
+  return parse_model_file<Scalar>(bytes.data(), bytes.size(), path);
 }
 
 // Throws FileError unless `layer` matches what the file says about it.
@@ -229,12 +236,12 @@ void save_model(Sequential<Scalar>& model, const std::string& path) {
   write_file_atomically(path, w.bytes());
 }
 
-// Rebuilds a model from the file alone. Custom layers need a registry that
-// knows them.
+namespace io {
+
+// A model from what a file holds, through the registry.
 template <typename Scalar>
-Sequential<Scalar> load_model(const std::string& path, const LayerRegistry<Scalar>& registry =
-                                                           LayerRegistry<Scalar>::builtin()) {
-  const auto file = io::read_model_file<Scalar>(path);
+Sequential<Scalar> build_model(const ModelFile<Scalar>& file, const std::string& path,
+                               const LayerRegistry<Scalar>& registry) {
   Sequential<Scalar> model(file.input_size);
   for (std::size_t k = 0; k < file.layers.size(); ++k) {
     const auto& entry = file.layers[k];
@@ -245,10 +252,29 @@ Sequential<Scalar> load_model(const std::string& path, const LayerRegistry<Scala
     } catch (const Error& e) {
       throw FileError(path + ": layer " + std::to_string(k) + " (" + entry.type + "): " + e.what());
     }
-    io::check_layer_matches(path, k, model.layer(k), entry);
-    io::copy_parameters(model.layer(k), entry);
+    check_layer_matches(path, k, model.layer(k), entry);
+    copy_parameters(model.layer(k), entry);
   }
   return model;
+}
+
+}  // namespace io
+
+// Rebuilds a model from the file alone. Custom layers need a registry that
+// knows them.
+template <typename Scalar>
+Sequential<Scalar> load_model(const std::string& path, const LayerRegistry<Scalar>& registry =
+                                                           LayerRegistry<Scalar>::builtin()) {
+  return io::build_model(io::read_model_file<Scalar>(path), path, registry);
+}
+
+// The same from bytes in memory (a model received over a network, a fuzzer's
+// input); `name` stands for the file name in error messages.
+template <typename Scalar>
+Sequential<Scalar> parse_model(
+    const unsigned char* data, std::size_t size, const std::string& name = "<memory>",
+    const LayerRegistry<Scalar>& registry = LayerRegistry<Scalar>::builtin()) {
+  return io::build_model(io::parse_model_file<Scalar>(data, size, name), name, registry);
 }
 
 // Loads the file's parameters into a model built in code, after checking

@@ -51,8 +51,12 @@ class LayerRegistry {
   static LayerRegistry builtin() {
     LayerRegistry r;
     r.add("Dense", [](const Settings& s) {
+      const Index in = size(s, "in"), out = size(s, "out");
+      // A corrupt file must not make the loader allocate gigabytes: 2^28
+      // weights (1 GiB of floats) is far beyond any model hnn is meant for.
+      if (in * out > (Index(1) << 28)) throw ArgumentError("Dense: in × out is implausibly large");
       Random rng(0);  // the weights are overwritten by the file's
-      return std::make_unique<Dense<Scalar>>(size(s, "in"), size(s, "out"), rng, Init::zeros());
+      return std::make_unique<Dense<Scalar>>(in, out, rng, Init::zeros());
     });
     r.add("Softmax", [](const Settings&) { return std::make_unique<Softmax<Scalar>>(); });
     r.template add_activation<Identity>();
@@ -98,7 +102,7 @@ class LayerRegistry {
  private:
   static Index size(const Settings& s, const std::string& name) {
     const double v = setting(s, name);
-    if (!(v >= 1 && v <= 1e8) || v != double(Index(v))) {
+    if (!(v >= 1 && v <= double(1 << 28)) || v != double(Index(v))) {
       throw ArgumentError("setting \"" + name + "\" is not a valid size");
     }
     return Index(v);
