@@ -282,7 +282,8 @@ int main(int argc, char** argv) {
                 << (same ? "exactly the same" : "DIFFERENTLY") << '\n';
       if (!same) return 1;
       std::cout << "classify some test images with it: " << argv[0] << " --predict " << path
-                << " --data " << args["data"].as<std::string>() << '\n';
+                << " --data " << args["data"].as<std::string>() << " --dataset " << data.name
+                << '\n';
     }
     const double floor = args["min-accuracy"].as<double>();
     if (accuracy < floor) {
