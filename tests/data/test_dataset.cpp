@@ -17,8 +17,9 @@
 using hnn::Index;
 using hnn::Matrix;
 
-TEST_CASE_TEMPLATE("scale_to_unit: per feature into the unit interval, and test data uses the training range",
-                   Scalar, float, double) {
+TEST_CASE_TEMPLATE(
+    "scale_to_unit: per feature into the unit interval, and test data uses the training range",
+    Scalar, float, double) {
   Matrix<Scalar> X(3, 4);
   X << 1, 3, 5, 9,     //
       -2, -2, -2, -2,  // constant: only shifted, to 0

@@ -103,8 +103,8 @@ void check_file_error(F&& f, const std::string& needle) {
 
 }  // namespace
 
-TEST_CASE_TEMPLATE("IDX round trip: 3 images of 4 × 5, one per column, scaled to the unit interval", Scalar,
-                   float, double) {
+TEST_CASE_TEMPLATE("IDX round trip: 3 images of 4 × 5, one per column, scaled to the unit interval",
+                   Scalar, float, double) {
   TempDir dir;
   const std::string path = dir.file("images.idx");
   write_bytes(path, images_3x4x5());

@@ -69,7 +69,9 @@ class FlushToZero {
   FlushToZero(const FlushToZero&) = delete;
   FlushToZero& operator=(const FlushToZero&) = delete;
 
-  static constexpr bool supported() { return HNN_HAVE_MXCSR != 0; }
+  static constexpr bool supported() {
+    return HNN_HAVE_MXCSR != 0;
+  }
 
   // Whether the calling thread flushes subnormals now.
   static bool active() {

@@ -45,8 +45,8 @@ void check_rows(const Where& where, const char* what, const Eigen::EigenBase<Der
                 Index expected_rows) {
   if (m.rows() != expected_rows) {
     std::ostringstream s;
-    s << where_name(where) << ": " << what << " has shape " << shape_string(m) << ", expected " << expected_rows
-      << " rows";
+    s << where_name(where) << ": " << what << " has shape " << shape_string(m) << ", expected "
+      << expected_rows << " rows";
     throw ShapeError(s.str());
   }
 }
@@ -57,8 +57,8 @@ void check_same_shape(const Where& where, const char* a_name, const Eigen::Eigen
                       const char* b_name, const Eigen::EigenBase<B>& b) {
   if (a.rows() != b.rows() || a.cols() != b.cols()) {
     std::ostringstream s;
-    s << where_name(where) << ": " << a_name << " has shape " << shape_string(a) << " but " << b_name
-      << " has shape " << shape_string(b);
+    s << where_name(where) << ": " << a_name << " has shape " << shape_string(a) << " but "
+      << b_name << " has shape " << shape_string(b);
     throw ShapeError(s.str());
   }
 }
