@@ -268,7 +268,7 @@ int main(int argc, char** argv) {
       csv += hnn::csv::row({c.activation, c.init_name, std::to_string(k + 1),
                             hnn::csv::number(c.grad_norms[std::size_t(k)])});
   const auto csv_file = (out / "gradient_norms.csv").string();
-  hnn::csv::write_file(csv_file, csv);
+  hnn::write_file_atomically(csv_file, csv);
 
   std::cout << "\nwrote " << gradients_file << "\n      " << spread_file << "\n      "
             << training_file << "\n      " << csv_file << '\n';

@@ -88,7 +88,7 @@ build_and_test() {
     -DCMAKE_CXX_STANDARD="$std" \
     -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE="$opt" \
     -DHNN_BUILD_TESTS=ON -DHNN_BUILD_EXAMPLES=ON \
-    -DHNN_WERROR=ON ${HNN_EXTRA_CMAKE_ARGS:-}; then
+    -DHNN_WERROR=ON ${HNN_EXTRA_CMAKE_ARGS:+"$HNN_EXTRA_CMAKE_ARGS"}; then
     record FAILED "$name: configure"
     return
   fi
