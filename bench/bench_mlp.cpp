@@ -1,0 +1,625 @@
+// SPDX-License-Identifier: MIT
+// bench_mlp: throughput and latency of hnn on the MNIST-shaped MLP
+//
+//   784 → Dense 256 → ReLU → Dense 128 → ReLU → Dense 10,  SoftmaxCrossEntropy on labels,
+//   float32, one epoch over N random samples (uniform [0, 1), labels uniform in 0..9, seed 0),
+//   SGD (lr 0.01) or Adam (lr 1e-3, β 0.9/0.999, ε 1e-8)
+//
+// the same network and data as ../shared/bench/torch_mlp.py and numpy_mlp.py (weights and biases
+// drawn from U(−1/√in, 1/√in), torch.nn.Linear's default). One JSON line out.
+//
+//   bench_mlp --mode train   --batch 128 --opt adam --threads 2 --ftz
+//   bench_mlp --mode gemm    --batch 128 --threads 2
+//   bench_mlp --mode latency --threads 1
+//   bench_mlp --mode profile --batch 32 --opt sgd
+//
+// Modes:
+//   train    model.fit(X, y, loss, optimizer, {1 epoch, batch B, shuffle off, quiet}) timed from
+//            outside, after `--warmup` steps taken by a first fit() on the first warmup·B samples:
+//            the library as a user calls it. Reports samples/s and the process's peak RSS.
+//   gemm     only the step's matrix products, with plain Eigen into preallocated buffers
+//            (noalias), over the same batches: forward Z = W·X for the three layers; backward
+//            dW = dZ·Xᵀ for the three, dX = Wᵀ·dZ for layers 2 and 3 (the first layer computes no
+//            input gradient). About 1.0 MFLOP per sample. The roofline for `train`.
+//   latency  one column through the trained-shape model in inference mode, `--reps` times,
+//            each call timed: model.predict(x) (returns a new matrix) and model.forward(x, infer)
+//            (returns a view). p50 / p99 / mean in microseconds.
+//   profile  fit's loop written out with the same library calls (zero_grad, each layer's
+//            forward, loss value, loss gradient, each layer's backward, optimizer step), each
+//            phase timed: where the step's time goes.
+//
+// Threads: Eigen::setNbThreads(T) and, when built with OpenMP, omp_set_num_threads(T).
+// --ftz: flush-to-zero and denormals-are-zero in this thread and in every OpenMP worker
+// (hnn::FlushToZero when the library has it, else MXCSR bits set here).
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <sys/resource.h>
+#include <time.h>
+
+#include <Eigen/Core>
+
+#include "hnn/hnn.hpp"
+
+#if __has_include("hnn/core/ftz.hpp")
+#include "hnn/core/ftz.hpp"
+#define HNN_BENCH_LIBRARY_FTZ 1
+#else
+#define HNN_BENCH_LIBRARY_FTZ 0
+#endif
+
+#if defined(__SSE__) || defined(_M_X64)
+#include <xmmintrin.h>
+#define HNN_BENCH_MXCSR 1
+#else
+#define HNN_BENCH_MXCSR 0
+#endif
+
+#if defined(_OPENMP)
+#include <omp.h>
+#endif
+
+// The compiler flags, written by bench/CMakeLists.txt (or by run.py's direct g++ build).
+#if __has_include("bench_flags.hpp")
+#include "bench_flags.hpp"
+#endif
+#ifndef HNN_BENCH_FLAGS
+#define HNN_BENCH_FLAGS "unknown (not built by bench/CMakeLists.txt or bench/run.py)"
+#endif
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using Mat = hnn::Matrix<float>;
+constexpr hnn::Index kInputs = 784, kHidden1 = 256, kHidden2 = 128, kClasses = 10;
+
+struct Args {
+  std::string mode = "train";
+  hnn::Index batch = 32;
+  std::string opt = "sgd";
+  int threads = 1;
+  hnn::Index samples = 60000;
+  int warmup = 5;
+  bool ftz = false;
+  std::uint64_t seed = 0;
+  int reps = 20000;  // latency mode
+};
+
+[[noreturn]] void usage(const std::string& why) {
+  std::cerr << "bench_mlp: " << why << "\n"
+            << "usage: bench_mlp [--mode train|gemm|latency|profile] [--batch B] [--opt sgd|adam]\n"
+               "                 [--threads T] [--samples N] [--warmup STEPS] [--ftz] [--seed S]\n"
+               "                 [--reps R]\n";
+  std::exit(2);
+}
+
+Args parse(int argc, char** argv) {
+  Args a;
+  for (int i = 1; i < argc; ++i) {
+    const std::string k = argv[i];
+    const auto value = [&]() -> std::string {
+      if (i + 1 >= argc) usage(k + " needs a value");
+      return argv[++i];
+    };
+    const auto number = [&]() -> long long {
+      const std::string v = value();
+      char* end = nullptr;
+      const long long n = std::strtoll(v.c_str(), &end, 10);
+      if (end == v.c_str() || *end != '\0') usage(k + ": not a number: " + v);
+      return n;
+    };
+    if (k == "--mode") {
+      a.mode = value();
+    } else if (k == "--batch") {
+      a.batch = hnn::Index(number());
+    } else if (k == "--opt") {
+      a.opt = value();
+    } else if (k == "--threads") {
+      a.threads = int(number());
+    } else if (k == "--samples") {
+      a.samples = hnn::Index(number());
+    } else if (k == "--warmup") {
+      a.warmup = int(number());
+    } else if (k == "--ftz") {
+      a.ftz = true;
+    } else if (k == "--seed") {
+      a.seed = std::uint64_t(number());
+    } else if (k == "--reps") {
+      a.reps = int(number());
+    } else if (k == "--help" || k == "-h") {
+      usage("help");
+    } else {
+      usage("unknown argument " + k);
+    }
+  }
+  if (a.mode != "train" && a.mode != "gemm" && a.mode != "latency" && a.mode != "profile")
+    usage("--mode must be train, gemm, latency or profile");
+  if (a.opt != "sgd" && a.opt != "adam") usage("--opt must be sgd or adam");
+  if (a.batch < 1 || a.samples < 1 || a.threads < 1 || a.warmup < 0 || a.reps < 1)
+    usage("--batch, --samples, --threads, --reps must be >= 1 and --warmup >= 0");
+  return a;
+}
+
+// ---- machine state: threads, flush-to-zero, memory --------------------------------------
+
+void set_threads(int threads) {
+#if defined(_OPENMP)
+  omp_set_num_threads(threads);
+#endif
+  Eigen::setNbThreads(threads);
+}
+
+#if HNN_BENCH_MXCSR
+constexpr unsigned kFtzDaz = 0x8040;  // FTZ (bit 15) | DAZ (bit 6)
+bool this_thread_flushes() {
+  return (_mm_getcsr() & kFtzDaz) == kFtzDaz;
+}
+#else
+bool this_thread_flushes() {
+  return false;
+}
+#endif
+
+// Flush-to-zero for the whole run: the library's scoped switch when it has one.
+class Ftz {
+ public:
+  explicit Ftz(bool on) {
+    if (!on) return;
+#if HNN_BENCH_LIBRARY_FTZ
+    lib_ = std::make_unique<hnn::FlushToZero>(true);
+#elif HNN_BENCH_MXCSR
+    _mm_setcsr(_mm_getcsr() | kFtzDaz);
+#if defined(_OPENMP)
+#pragma omp parallel
+    { _mm_setcsr(_mm_getcsr() | kFtzDaz); }
+#endif
+#endif
+  }
+  static const char* how() {
+    return HNN_BENCH_LIBRARY_FTZ ? "hnn::FlushToZero"
+                                 : "bench (_mm_setcsr here and per OpenMP thread)";
+  }
+
+ private:
+#if HNN_BENCH_LIBRARY_FTZ
+  std::unique_ptr<hnn::FlushToZero> lib_;
+#endif
+};
+
+// How many OpenMP threads (the main one included) flush subnormals right now.
+int threads_flushing() {
+  int n = 0;
+#if defined(_OPENMP)
+#pragma omp parallel reduction(+ : n)
+  n += this_thread_flushes() ? 1 : 0;
+#else
+  n = this_thread_flushes() ? 1 : 0;
+#endif
+  return n;
+}
+
+// CPU time of the whole process (every thread), seconds. Over a timed region, cpu / wall well
+// below the thread count means the run was descheduled: the machine was busy.
+double cpu_seconds() {
+  timespec t{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return double(t.tv_sec) + 1e-9 * double(t.tv_nsec);
+}
+
+long peak_rss_kb() {
+  rusage r{};
+  getrusage(RUSAGE_SELF, &r);
+  return r.ru_maxrss;  // kilobytes on Linux
+}
+
+// ---- data and model ------------------------------------------------------------------
+
+// Samples uniform in [0, 1), filled column after column from `seed`: the first k columns of a
+// bigger matrix are the same as a k-column matrix from the same seed.
+Mat random_inputs(hnn::Index samples, std::uint64_t seed) {
+  hnn::Random rng(seed);
+  Mat X(kInputs, samples);
+  float* p = X.data();
+  for (hnn::Index i = 0, n = X.size(); i < n; ++i)
+    p[i] = float(rng.uniform());
+  return X;
+}
+
+hnn::Labels random_labels(hnn::Index samples, std::uint64_t seed) {
+  hnn::Random rng(seed + 1000003);
+  hnn::Labels y(samples);
+  for (hnn::Index j = 0; j < samples; ++j)
+    y(j) = int(rng.below(kClasses));
+  return y;
+}
+
+// torch.nn.Linear's default: W and b from U(−1/√in, 1/√in).
+hnn::Init torch_default(hnn::Index in) {
+  const double lim = 1.0 / std::sqrt(double(in));
+  return hnn::Init::uniform(-lim, lim);
+}
+
+hnn::Sequential<float> make_model(std::uint64_t seed) {
+  hnn::Random rng(seed + 7);
+  hnn::Sequential<float> model(kInputs);
+  model
+      .add(
+          hnn::Dense<float>(kInputs, kHidden1, rng, torch_default(kInputs), torch_default(kInputs)))
+      .add(hnn::Activation<float, hnn::ReLU>())
+      .add(hnn::Dense<float>(kHidden1, kHidden2, rng, torch_default(kHidden1),
+                             torch_default(kHidden1)))
+      .add(hnn::Activation<float, hnn::ReLU>())
+      .add(hnn::Dense<float>(kHidden2, kClasses, rng, torch_default(kHidden2),
+                             torch_default(kHidden2)));
+  return model;
+}
+
+std::unique_ptr<hnn::Optimizer<float>> make_optimizer(const std::string& opt) {
+  if (opt == "adam") return std::make_unique<hnn::Adam<float>>(1e-3);
+  return std::make_unique<hnn::SGD<float>>(0.01);
+}
+
+hnn::FitOptions<float> one_epoch(hnn::Index batch) {
+  hnn::FitOptions<float> o;
+  o.epochs = 1;
+  o.batch_size = batch;
+  o.shuffle = false;
+  o.verbosity = hnn::Verbosity::quiet;
+  return o;
+}
+
+// Multiply-adds ×2 of one training step's products, per sample.
+double flops_per_sample() {
+  const double fwd = 2.0 * double(kInputs * kHidden1 + kHidden1 * kHidden2 + kHidden2 * kClasses);
+  const double dx = 2.0 * double(kHidden1 * kHidden2 + kHidden2 * kClasses);  // layers 2 and 3
+  return 2.0 * fwd + dx;                                                      // forward, dW, dX
+}
+
+// ---- JSON --------------------------------------------------------------------------------
+
+class Json {
+ public:
+  Json& add(const std::string& k, const std::string& v) {
+    std::string e;
+    for (char c : v) {
+      if (c == '"' || c == '\\') {
+        e += '\\';
+        e += c;
+      } else if (static_cast<unsigned char>(c) < 0x20) {
+        e += ' ';
+      } else {
+        e += c;
+      }
+    }
+    return raw(k, '"' + e + '"');
+  }
+  Json& add(const std::string& k, const char* v) { return add(k, std::string(v)); }
+  Json& add(const std::string& k, bool v) { return raw(k, v ? "true" : "false"); }
+  Json& add(const std::string& k, double v) {
+    if (!std::isfinite(v)) return raw(k, "null");
+    std::ostringstream s;
+    s.precision(9);
+    s << v;
+    return raw(k, s.str());
+  }
+  Json& add(const std::string& k, long long v) { return raw(k, std::to_string(v)); }
+  Json& add(const std::string& k, long v) { return add(k, static_cast<long long>(v)); }
+  Json& add(const std::string& k, int v) { return add(k, static_cast<long long>(v)); }
+  Json& raw(const std::string& k, const std::string& v) {
+    body_ += (body_.empty() ? "" : ", ") + ('"' + k + "\": ") + v;
+    return *this;
+  }
+  std::string str() const { return '{' + body_ + '}'; }
+
+ private:
+  std::string body_;
+};
+
+Json common(const Args& a) {
+  Json j;
+  j.add("impl", a.mode == "gemm" ? "hnn-gemm" : "hnn")
+      .add("mode", a.mode)
+      .add("opt", a.mode == "gemm" || a.mode == "latency" ? "" : a.opt)
+      .add("batch", static_cast<long long>(a.mode == "latency" ? 1 : a.batch))
+      .add("threads", a.threads)
+      .add("eigen_threads", Eigen::nbThreads())
+#if defined(_OPENMP)
+      .add("openmp", true)
+      .add("omp_max_threads", omp_get_max_threads())
+#else
+      .add("openmp", false)
+#endif
+      .add("samples", static_cast<long long>(a.samples))
+      .add("warmup", a.warmup)
+      .add("ftz", a.ftz)
+      .add("ftz_impl", a.ftz ? Ftz::how() : "")
+      .add("ftz_threads", threads_flushing());
+  return j;
+}
+
+void finish(Json& j) {
+  j.add("peak_rss_kb", peak_rss_kb())
+      .add("simd", Eigen::SimdInstructionSetsInUse())
+      .add("flags", HNN_BENCH_FLAGS)
+#if defined(NDEBUG)
+      .add("ndebug", true)
+#else
+      .add("ndebug", false)
+#endif
+      .add("eigen", std::to_string(EIGEN_WORLD_VERSION) + '.' +
+                        std::to_string(EIGEN_MAJOR_VERSION) + '.' +
+                        std::to_string(EIGEN_MINOR_VERSION));
+  std::cout << j.str() << std::endl;
+}
+
+// ---- modes ---------------------------------------------------------------------------------
+
+void run_train(const Args& a) {
+  auto model = make_model(a.seed);
+  auto optimizer = make_optimizer(a.opt);
+  const hnn::SoftmaxCrossEntropy<float> loss;
+  const hnn::Labels y = random_labels(a.samples, a.seed);
+
+  // Warm-up steps through fit() on a copy of the first warmup·B samples (the same values as the
+  // big matrix's first columns), freed before the big matrix exists: the layers' buffers and the
+  // optimizer state are allocated and the caches warm, and the peak RSS is not inflated.
+  if (a.warmup > 0) {
+    const hnn::Index n = std::min<hnn::Index>(a.samples, a.batch * a.warmup);
+    const Mat Xw = random_inputs(n, a.seed);
+    const hnn::Labels yw = y.head(n);
+    model.fit(Xw, yw, loss, *optimizer, one_epoch(a.batch));
+  }
+  const Mat X = random_inputs(a.samples, a.seed);
+
+  const double c0 = cpu_seconds();
+  const auto t0 = Clock::now();
+  const hnn::History h = model.fit(X, y, loss, *optimizer, one_epoch(a.batch));
+  const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  const double cpu = cpu_seconds() - c0;
+
+  Json j = common(a);
+  j.add("seconds", seconds)
+      .add("cpu_seconds", cpu)
+      .add("samples_per_s", double(a.samples) / seconds)
+      .add("fit_epoch_seconds", h["seconds"].back())
+      .add("final_loss", h["loss"].back())
+      .add("optimizer_steps", static_cast<long long>(optimizer->steps()))
+      .add("gflops", flops_per_sample() * double(a.samples) / seconds * 1e-9)
+      .add("dataset_float32_bytes", static_cast<long long>(X.size() * 4));
+  finish(j);
+}
+
+void run_gemm(const Args& a) {
+  const hnn::Index B = std::min(a.batch, a.samples);
+  hnn::Random rng(a.seed + 11);
+  const auto uniform = [&rng](hnn::Index r, hnn::Index c, double lim) {
+    Mat M(r, c);
+    for (hnn::Index i = 0; i < M.size(); ++i)
+      M.data()[i] = float(rng.uniform(-lim, lim));
+    return M;
+  };
+  const Mat W1 = uniform(kHidden1, kInputs, 1 / std::sqrt(double(kInputs)));
+  const Mat W2 = uniform(kHidden2, kHidden1, 1 / std::sqrt(double(kHidden1)));
+  const Mat W3 = uniform(kClasses, kHidden2, 1 / std::sqrt(double(kHidden2)));
+  const Mat dZ3 = uniform(kClasses, B, 1.0 / double(B));  // (p − t)/n stands in for the loss
+  Mat Z1(kHidden1, B), Z2(kHidden2, B), Z3(kClasses, B);
+  Mat dZ2(kHidden2, B), dZ1(kHidden1, B);  // dX of layers 3 and 2
+  Mat dW1(kHidden1, kInputs), dW2(kHidden2, kHidden1), dW3(kClasses, kHidden2);
+
+  const auto step = [&](const Eigen::Ref<const Mat>& X) {
+    const hnn::Index n = X.cols();
+    auto z1 = Z1.leftCols(n);
+    auto z2 = Z2.leftCols(n);
+    auto z3 = Z3.leftCols(n);
+    const auto dz3 = dZ3.leftCols(n);
+    auto dz2 = dZ2.leftCols(n);
+    auto dz1 = dZ1.leftCols(n);
+    z1.noalias() = W1 * X;                 // Z₁ = W₁ X
+    z2.noalias() = W2 * z1;                // Z₂ = W₂ A₁
+    z3.noalias() = W3 * z2;                // Z₃ = W₃ A₂
+    dW3.noalias() = dz3 * z2.transpose();  // dW₃ = dZ₃ A₂ᵀ
+    dz2.noalias() = W3.transpose() * dz3;  // dA₂ = W₃ᵀ dZ₃
+    dW2.noalias() = dz2 * z1.transpose();  // dW₂ = dZ₂ A₁ᵀ
+    dz1.noalias() = W2.transpose() * dz2;  // dA₁ = W₂ᵀ dZ₂
+    dW1.noalias() = dz1 * X.transpose();   // dW₁ = dZ₁ Xᵀ   (no dX for the first layer)
+  };
+
+  if (a.warmup > 0) {
+    const hnn::Index n = std::min<hnn::Index>(a.samples, B * a.warmup);
+    const Mat Xw = random_inputs(n, a.seed);
+    for (hnn::Index s = 0; s < n; s += B)
+      step(Xw.middleCols(s, std::min(B, n - s)));
+  }
+  const Mat X = random_inputs(a.samples, a.seed);
+
+  const double c0 = cpu_seconds();
+  const auto t0 = Clock::now();
+  for (hnn::Index s = 0; s < a.samples; s += B)
+    step(X.middleCols(s, std::min(B, a.samples - s)));
+  const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  const double cpu = cpu_seconds() - c0;
+
+  const double check = double(Z3.sum() + dW1.sum() + dW2.sum() + dW3.sum());
+  Json j = common(a);
+  j.add("seconds", seconds)
+      .add("cpu_seconds", cpu)
+      .add("samples_per_s", double(a.samples) / seconds)
+      .add("gflops", flops_per_sample() * double(a.samples) / seconds * 1e-9)
+      .add("checksum", check)
+      .add("dataset_float32_bytes", static_cast<long long>(X.size() * 4));
+  finish(j);
+}
+
+struct Percentiles {
+  double p50, p99, mean, min;
+};
+
+Percentiles percentiles(std::vector<double> us) {
+  std::sort(us.begin(), us.end());
+  const auto at = [&us](double q) {
+    return us[std::min(us.size() - 1, std::size_t(q * double(us.size() - 1) + 0.5))];
+  };
+  double sum = 0;
+  for (double v : us)
+    sum += v;
+  return {at(0.50), at(0.99), sum / double(us.size()), us.front()};
+}
+
+void run_latency(const Args& a) {
+  auto model = make_model(a.seed);
+  const hnn::Index pool = std::min<hnn::Index>(a.samples, 1024);
+  const Mat X = random_inputs(pool, a.seed);
+  std::vector<double> predict_us(std::size_t(a.reps)), forward_us(std::size_t(a.reps));
+  double sink = 0;
+  const int warm = std::max(100, a.warmup * 100);
+  for (int r = -warm; r < a.reps; ++r) {  // negative r: warm-up, not recorded
+    const hnn::Index j = hnn::Index(r + warm) % pool;
+    const auto t0 = Clock::now();
+    const Mat p = model.predict(X.middleCols(j, 1));  // a new 10 × 1 matrix
+    const auto t1 = Clock::now();
+    sink += double(p(0, 0));
+    const auto t2 = Clock::now();
+    const hnn::ConstRef<float> f = model.forward(X.middleCols(j, 1), hnn::Mode::infer);
+    const float f0 = f(0, 0);
+    const auto t3 = Clock::now();
+    sink += double(f0);
+    if (r >= 0) {
+      predict_us[std::size_t(r)] = std::chrono::duration<double, std::micro>(t1 - t0).count();
+      forward_us[std::size_t(r)] = std::chrono::duration<double, std::micro>(t3 - t2).count();
+    }
+  }
+  const Percentiles p = percentiles(predict_us), f = percentiles(forward_us);
+  Json j = common(a);
+  j.add("reps", a.reps)
+      .add("predict_p50_us", p.p50)
+      .add("predict_p99_us", p.p99)
+      .add("predict_mean_us", p.mean)
+      .add("predict_min_us", p.min)
+      .add("forward_p50_us", f.p50)
+      .add("forward_p99_us", f.p99)
+      .add("forward_mean_us", f.mean)
+      .add("forward_min_us", f.min)
+      .add("checksum", sink);
+  finish(j);
+}
+
+// fit's loop (shuffle off) written out with the same library calls, each phase timed.
+void run_profile(const Args& a) {
+  auto model = make_model(a.seed);
+  auto optimizer = make_optimizer(a.opt);
+  const hnn::SoftmaxCrossEntropy<float> loss;
+  const hnn::Labels y = random_labels(a.samples, a.seed);
+  const Mat X = random_inputs(a.samples, a.seed);
+  const auto params = model.parameters();
+  const std::size_t K = model.size();
+  Mat dP;
+
+  enum { kZero, kLossValue, kLossGrad, kStep, kPhases };
+  std::vector<double> phase(kPhases, 0.0), fwd(K, 0.0), bwd(K, 0.0);
+  const auto secs = [](Clock::time_point t0, Clock::time_point t1) {
+    return std::chrono::duration<double>(t1 - t0).count();
+  };
+  const hnn::Index B = std::min(a.batch, a.samples);
+
+  const auto epoch = [&](hnn::Index first, hnn::Index count, bool record) {
+    for (hnn::Index s = first; s < first + count; s += B) {
+      const hnn::Index n = std::min(B, first + count - s);
+      const auto Xb = X.middleCols(s, n);
+      const auto yb = y.segment(s, n);
+      auto t = Clock::now();
+      const auto lap = [&t, &secs](double& into, bool rec) {
+        const auto now = Clock::now();
+        if (rec) into += secs(t, now);
+        t = now;
+      };
+      hnn::zero_grad(params);
+      lap(phase[kZero], record);
+      std::optional<hnn::ConstRef<float>> A(Xb);
+      for (std::size_t k = 0; k < K; ++k) {
+        A.emplace(model.layer(k).forward(*A, hnn::Mode::train));
+        lap(fwd[k], record);
+      }
+      const hnn::ConstRef<float> P = *A;
+      const float L = loss.value(P, yb);
+      lap(phase[kLossValue], record);
+      if (dP.rows() != P.rows() || dP.cols() < n) dP.resize(P.rows(), B);
+      auto G0 = dP.leftCols(n);
+      loss.gradient(P, yb, G0);
+      lap(phase[kLossGrad], record);
+      std::optional<hnn::ConstRef<float>> G(G0);
+      for (std::size_t k = K; k-- > 0;) {
+        G.emplace(model.layer(k).backward(*G));
+        lap(bwd[k], record);
+      }
+      optimizer->step(params);
+      lap(phase[kStep], record);
+      if (!std::isfinite(L)) {
+        std::cerr << "bench_mlp: loss is not finite\n";
+        std::exit(1);
+      }
+    }
+  };
+  epoch(0, std::min<hnn::Index>(a.samples, B * a.warmup), false);
+  const double c0 = cpu_seconds();
+  const auto t0 = Clock::now();
+  epoch(0, a.samples, true);
+  const double seconds = secs(t0, Clock::now());
+  const double cpu = cpu_seconds() - c0;
+
+  Json j = common(a);
+  j.add("seconds", seconds)
+      .add("cpu_seconds", cpu)
+      .add("samples_per_s", double(a.samples) / seconds);
+  double total = 0;
+  std::ostringstream names;
+  for (std::size_t k = 0; k < K; ++k) {
+    j.add("forward_" + std::to_string(k) + "_s", fwd[k]);
+    total += fwd[k];
+  }
+  j.add("loss_value_s", phase[kLossValue]).add("loss_gradient_s", phase[kLossGrad]);
+  for (std::size_t k = K; k-- > 0;) {
+    j.add("backward_" + std::to_string(k) + "_s", bwd[k]);
+    total += bwd[k];
+  }
+  j.add("optimizer_step_s", phase[kStep]).add("zero_grad_s", phase[kZero]);
+  total += phase[kLossValue] + phase[kLossGrad] + phase[kStep] + phase[kZero];
+  j.add("timed_phases_s", total);
+  for (std::size_t k = 0; k < K; ++k)
+    names << (k ? "," : "") << model.layer(k).describe();
+  j.add("layers", names.str());
+  finish(j);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const Args a = parse(argc, argv);
+  set_threads(a.threads);
+  const Ftz ftz(a.ftz);  // after the thread count, so it reaches every worker
+  try {
+    if (a.mode == "train") {
+      run_train(a);
+    } else if (a.mode == "gemm") {
+      run_gemm(a);
+    } else if (a.mode == "latency") {
+      run_latency(a);
+    } else {
+      run_profile(a);
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "bench_mlp: " << e.what() << '\n';
+    return 1;
+  }
+  return 0;
+}
