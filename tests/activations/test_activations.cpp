@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 // Every activation function: forward values against hand-computed numbers,
 // the derivative against finite differences (through the Activation layer),
-// and extreme inputs.
+// and extreme inputs. Covers every header of include/hnn/activations/:
+// identity.hpp, sigmoid.hpp, tanh.hpp, relu.hpp, leaky_relu.hpp, elu.hpp,
+// selu.hpp, softplus.hpp, gelu.hpp, silu.hpp and softmax.hpp.
 
 #include <doctest/doctest.h>
 

@@ -3,6 +3,9 @@
 // list of cases, so a new loss is one more entry), forward values against
 // hand-computed numbers (PyTorch's reduction="mean" conventions), float and
 // double, extreme inputs, and the errors a caller can provoke.
+// Covers every header of include/hnn/losses/: mse.hpp, mae.hpp, huber.hpp,
+// binary_cross_entropy.hpp, binary_cross_entropy_with_logits.hpp,
+// cross_entropy.hpp and softmax_cross_entropy.hpp (and loss.hpp, the interface).
 
 #include <doctest/doctest.h>
 
