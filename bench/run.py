@@ -597,6 +597,9 @@ def main():
     ap.add_argument("--no-install", action="store_true", help="never apt-get install")
     ap.add_argument("--timeout", type=float, default=1800, help="seconds per run")
     ap.add_argument("--out", default=str(REPO / "bench" / "results" / "latest.jsonl"))
+    ap.add_argument("--resume", action="store_true",
+                    help="continue an interrupted run: keep the runs --out already holds (same "
+                         "options needed) and do the rest")
     ap.add_argument("--report", metavar="JSONL",
                     help="print the report of an earlier run's JSONL file and exit")
     args = ap.parse_args()
@@ -636,15 +639,37 @@ def main():
             "uptime_start": subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()}
     records, latency, profiles = [], [], []
     loads = []
+    finished = {}  # --resume: the runs an earlier, interrupted run completed
+
+    def run_key(kind, rep, cell, impl, variant):
+        return (kind, rep, json.dumps(cell, sort_keys=True), impl, variant)
+
+    resuming = args.resume and out.exists()
+    if resuming:
+        for line in out.read_text().splitlines():
+            r = json.loads(line)
+            if r.get("kind") == "meta":
+                meta = dict(r, argv=meta["argv"], exe=meta["exe"])
+            elif r.get("kind") in ("run", "latency", "profile") and r.get("result"):
+                finished[run_key(r["kind"], r["rep"], r["cell"], r["impl"], r["variant"])] = r
+                loads.append(r["loadavg_before"][0])
+        log(f"--resume: {len(finished)} runs already done in {out}")
     total = args.reps * (sum(len(runs_for(c, exe, refs, available)) for c in cells)
                          + len(args.threads)) + (len(cells) if args.profile else 0)
     done = 0
+    ran = 0
     t_start = time.time()
-    with open(out, "w") as jl:
-        jl.write(json.dumps(meta) + "\n")
+    with open(out, "a" if resuming else "w") as jl:
+        if not resuming:
+            jl.write(json.dumps(meta) + "\n")
 
         def record(kind, rep, cell, impl, variant, cmd, env, cwd, into):
-            nonlocal done
+            nonlocal done, ran
+            key = run_key(kind, rep, cell, impl, variant)
+            if key in finished:
+                into.append(finished[key])
+                done += 1
+                return finished[key]
             load = os.getloadavg()
             loads.append(load[0])
             r = run_child(cmd, env=env, cwd=cwd, timeout=args.timeout)
@@ -661,8 +686,9 @@ def main():
             jl.flush()
             into.append(rec)
             done += 1
+            ran += 1
             elapsed = time.time() - t_start
-            eta = elapsed / done * (total - done)
+            eta = elapsed / ran * (total - done)
             what = (f"{res['samples_per_s']:.0f} samples/s" if res and "samples_per_s" in res
                     else f"p50 {res['predict_p50_us']:.1f} µs" if res and "predict_p50_us" in res
                     else f"FAILED rc={r['rc']}: {r['stderr'].strip()[-300:]}")
