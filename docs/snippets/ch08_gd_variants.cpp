@@ -88,7 +88,9 @@ TEST_CASE("docs: steps per epoch are ⌈N / B⌉") {
   // batch size → steps per epoch. 0 means the full batch; so does any B ≥ N.
   const std::vector<std::pair<Index, long>> cases = {{0, 1},   {100, 1}, {500, 1},
                                                      {1, 100}, {32, 4},  {10, 10}};
-  for (const auto& [batch_size, steps] : cases) {
+  for (const auto& c : cases) {
+    const Index batch_size = c.first;  // (a structured binding cannot be captured by INFO's
+    const long steps = c.second;       //  lambda in clang 14)
     auto model = small_network<float>(2);
     hnn::SGD<float> sgd(0.1);
     hnn::FitOptions<float> options;
