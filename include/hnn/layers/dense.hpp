@@ -11,6 +11,8 @@
 //   dX  = Wᵀ dZ                    (in × n)     skipped for the model's first layer
 //
 // The gradients are sums over the batch; the loss already divided by n.
+// The products go through hnn::product (core/parallel.hpp), which splits
+// large ones over the threads and runs small ones on one.
 
 #include <memory>
 #include <sstream>
@@ -18,6 +20,7 @@
 #include <vector>
 
 #include "hnn/core/error.hpp"
+#include "hnn/core/parallel.hpp"
 #include "hnn/core/random.hpp"
 #include "hnn/core/shape.hpp"
 #include "hnn/init/initializer.hpp"
@@ -67,24 +70,24 @@ class Dense : public Layer<Scalar> {
   In forward_impl(In X, Mode /*mode*/) override {
     check_rows([this] { return describe() + ".forward"; }, "input", X, in_size());
     auto Z = batch_view(Z_, out_size(), X.cols());
-    Z.noalias() = W_ * X;      // Z = W X
-    Z.colwise() += b_.col(0);  //   + b 1ᵀ
+    Z.colwise() = b_.col(0);          // Z = b 1ᵀ
+    product(Z, W_, X, /*add=*/true);  //   + W X
     return Z;
   }
 
   In backward_impl(In dZ) override {
     const auto& X = this->input();
-    dW_.noalias() += dZ * X.transpose();         // dW += dZ Xᵀ
-    db_.col(0).noalias() += dZ.rowwise().sum();  // db += dZ 1
+    grad_threads_ = product(dW_, dZ, X.transpose(), /*add=*/true);  // dW += dZ Xᵀ
+    db_.col(0).noalias() += dZ.rowwise().sum();                     // db += dZ 1
     if (!this->input_gradient_wanted()) return dX_.leftCols(0);
     auto dX = batch_view(dX_, in_size(), dZ.cols());
-    dX.noalias() = W_.transpose() * dZ;  // dX = Wᵀ dZ
+    product(dX, W_.transpose(), dZ);  // dX = Wᵀ dZ
     return dX;
   }
 
  public:
   std::vector<Parameter<Scalar>> parameters() override {
-    return {Parameter<Scalar>("W", W_, dW_), Parameter<Scalar>("b", b_, db_)};
+    return {Parameter<Scalar>("W", W_, dW_, &grad_threads_), Parameter<Scalar>("b", b_, db_)};
   }
 
   Settings settings() const override {
@@ -97,12 +100,13 @@ class Dense : public Layer<Scalar> {
   const Mat& b() const { return b_; }
 
  private:
-  Mat W_;   // weights       (out × in)
-  Mat b_;   // bias          (out × 1)
-  Mat dW_;  // ∂L/∂W         (out × in), accumulated
-  Mat db_;  // ∂L/∂b         (out × 1), accumulated
-  Mat Z_;   // output buffer (out × largest n)
-  Mat dX_;  // input-gradient buffer (in × largest n)
+  Mat W_;                 // weights       (out × in)
+  Mat b_;                 // bias          (out × 1)
+  Mat dW_;                // ∂L/∂W         (out × in), accumulated
+  Mat db_;                // ∂L/∂b         (out × 1), accumulated
+  Mat Z_;                 // output buffer (out × largest n)
+  Mat dX_;                // input-gradient buffer (in × largest n)
+  int grad_threads_ = 1;  // threads dW was last computed on (Parameter::grad_threads)
 };
 
 }  // namespace hnn
