@@ -12,9 +12,11 @@
 //
 // AMSGrad keeps v_max ← max(v_max, v) and uses it in place of v.
 //
-// The update is one pass over each tensor: g, m, v and w are read and written
-// once per element (three separate array statements would stream the
-// parameters through memory three times — most of the cost at small batches).
+// The update is one pass over each tensor: it runs block by block
+// (Optimizer::for_each_block), so the array statements below touch a block
+// that is already in the L1 cache, and g, m, v and w go through memory once.
+// The same statements over whole tensors would stream them through memory
+// three times — most of the cost of a step at small batches.
 
 #include <algorithm>
 #include <cmath>
@@ -60,20 +62,29 @@ class Adam : public Optimizer<Scalar> {
     const Scalar shrink = decoupled ? Scalar(1 - lr * o_.weight_decay) : Scalar(1);
 
     Scalar* w = p.value_data();
-    const Scalar* grad = p.grad_data();
+    Scalar* grad = p.grad_data();  // read only
     Scalar* m = this->state(m_, p, k).data();
     Scalar* v = this->state(v_, p, k).data();
     Scalar* vmax = o_.amsgrad ? this->state(vmax_, p, k).data() : nullptr;
-    const Index n = p.size();
-    for (Index i = 0; i < n; ++i) {
-      const Scalar wi = w[i] * shrink;      // AdamW: w (1 − η λ)
-      const Scalar g = grad[i] + l2 * wi;   // Adam:  g = ∇w + λ w
-      m[i] = b1 * m[i] + (1 - b1) * g;      // m ← β₁ m + (1 − β₁) g
-      v[i] = b2 * v[i] + (1 - b2) * g * g;  // v ← β₂ v + (1 − β₂) g²
-      Scalar vi = v[i];
-      if (vmax) vi = vmax[i] = std::max(vmax[i], vi);                  // AMSGrad
-      w[i] = wi - step * m[i] / (std::sqrt(vi) * inv_root_bc2 + eps);  // w ← w − η m̂/(√v̂ + ε)
-    }
+    this->for_each_block(p, [&](Index i, Index n) {
+      auto W = this->slice(w, i, n), M = this->slice(m, i, n), V = this->slice(v, i, n);
+      const auto G = this->slice(grad, i, n);
+      if (decoupled) W *= shrink;  // AdamW: w (1 − η λ)
+      if (l2 != 0) {
+        M = b1 * M + (1 - b1) * (G + l2 * W);  // m ← β₁ m + (1 − β₁) g,  g = ∇w + λ w
+        V = b2 * V + (1 - b2) * (G + l2 * W).square();  // v ← β₂ v + (1 − β₂) g²
+      } else {
+        M = b1 * M + (1 - b1) * G;           // m ← β₁ m + (1 − β₁) g
+        V = b2 * V + (1 - b2) * G.square();  // v ← β₂ v + (1 − β₂) g²
+      }
+      if (vmax) {
+        auto Vmax = this->slice(vmax, i, n);
+        Vmax = Vmax.max(V);                                  // AMSGrad: v_max ← max(v_max, v)
+        W -= step * M / (Vmax.sqrt() * inv_root_bc2 + eps);  // w ← w − η m̂/(√v̂ + ε)
+      } else {
+        W -= step * M / (V.sqrt() * inv_root_bc2 + eps);  // w ← w − η m̂/(√v̂ + ε)
+      }
+    });
   }
 
   void update(const Parameter<Scalar>& p, std::size_t k) override { adam_update(p, k, false); }

@@ -13,11 +13,13 @@
 // The learning rate is public state so that a schedule can change it between
 // epochs (optimizers/schedule.hpp).
 
+#include <algorithm>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "hnn/core/error.hpp"
+#include "hnn/core/parallel.hpp"
 #include "hnn/core/parameter.hpp"
 #include "hnn/core/types.hpp"
 
@@ -73,6 +75,25 @@ class Optimizer {
     if (buffers.size() <= k) buffers.resize(k + 1);
     if (buffers[k].size() != p.size()) buffers[k] = Matrix<Scalar>::Zero(p.rows(), p.cols());
     return buffers[k];
+  }
+
+  // Element i.. of a tensor's storage, as an Eigen array of n elements.
+  using ArrayMap = Eigen::Map<Eigen::Array<Scalar, Eigen::Dynamic, 1>>;
+  static ArrayMap slice(Scalar* data, Index i, Index n) { return ArrayMap(data + i, n); }
+
+  // f(i, n) for consecutive blocks [i, i + n) of a parameter's elements, on
+  // the threads that computed its gradient (Parameter::for_each_share). A
+  // block (1,024 elements: 4 KiB of floats per array) stays in the L1
+  // cache, so an update written as several array statements per block still
+  // reads and writes each tensor from memory once, and Eigen vectorises
+  // each statement.
+  static constexpr Index kBlock = 1024;
+  template <typename F>
+  static void for_each_block(const Parameter<Scalar>& p, F&& f) {
+    p.for_each_share([&f](Index begin, Index end) {
+      for (Index i = begin; i < end; i += kBlock)
+        f(i, std::min(kBlock, end - i));
+    });
   }
 
   // Throws ArgumentError unless lo ≤ value < hi (hi exclusive when open).

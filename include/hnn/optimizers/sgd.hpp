@@ -46,23 +46,29 @@ class SGD : public Optimizer<Scalar> {
   void update(const Parameter<Scalar>& p, std::size_t k) override {
     const Scalar lr = Scalar(this->learning_rate()), mu = Scalar(o_.momentum),
                  wd = Scalar(o_.weight_decay), damp = Scalar(1 - o_.dampening);
-    auto W = p.value();       // a view of the layer's tensor
-    const auto G = p.grad();  // ∇w
-    if (o_.momentum == 0) {
-      W.array() -= lr * (G.array() + wd * W.array());  // w ← w − η (∇w + λ w)
-      return;
-    }
-    auto& B = this->state(buffers_, p, k);
-    if (this->steps() == 1) {
-      B.array() = G.array() + wd * W.array();  // b ← g
-    } else {
-      B.array() = mu * B.array() + damp * (G.array() + wd * W.array());  // b ← μ b + (1 − τ) g
-    }
-    if (o_.nesterov) {
-      W.array() -= lr * (G.array() + wd * W.array() + mu * B.array());  // w ← w − η (g + μ b)
-    } else {
-      W.array() -= lr * B.array();  // w ← w − η b
-    }
+    Scalar* w = p.value_data();
+    Scalar* grad = p.grad_data();  // read only
+    Scalar* b = o_.momentum == 0 ? nullptr : this->state(buffers_, p, k).data();
+    const bool first = this->steps() == 1;
+    this->for_each_block(p, [&](Index i, Index n) {
+      auto W = this->slice(w, i, n);
+      const auto G = this->slice(grad, i, n);  // ∇w
+      if (!b) {
+        W -= lr * (G + wd * W);  // w ← w − η (∇w + λ w)
+        return;
+      }
+      auto B = this->slice(b, i, n);
+      if (first) {
+        B = G + wd * W;  // b ← g
+      } else {
+        B = mu * B + damp * (G + wd * W);  // b ← μ b + (1 − τ) g
+      }
+      if (o_.nesterov) {
+        W -= lr * (G + wd * W + mu * B);  // w ← w − η (g + μ b)
+      } else {
+        W -= lr * B;  // w ← w − η b
+      }
+    });
   }
   void reset_state() override { buffers_.clear(); }
 
