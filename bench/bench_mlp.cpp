@@ -17,13 +17,19 @@
 //   train    model.fit(X, y, loss, optimizer, {1 epoch, batch B, shuffle off, quiet}) timed from
 //            outside, after `--warmup` steps taken by a first fit() on the first warmup·B samples:
 //            the library as a user calls it. Reports samples/s and the process's peak RSS.
-//   gemm     only the step's matrix products, with plain Eigen into preallocated buffers
-//            (noalias), over the same batches: forward Z = W·X for the three layers; backward
-//            dW = dZ·Xᵀ for the three, dX = Wᵀ·dZ for layers 2 and 3 (the first layer computes no
-//            input gradient). About 1.0 MFLOP per sample. The roofline for `train`.
+//   gemm     only the step's matrix products, into preallocated buffers, over the same
+//            batches: forward Z = W·X for the three layers; backward dW = dZ·Xᵀ for the three,
+//            dX = Wᵀ·dZ for layers 2 and 3 (the first layer computes no input gradient). About
+//            1.0 MFLOP per sample. The roofline for `train`. `--products hnn` (default) computes
+//            them with hnn::product, as the layers do (split over the threads by hnn, depth-1
+//            products as outer products); `--products eigen` with plain Eigen (`noalias()`,
+//            Eigen's own threading), what an untuned loop gets.
 //   latency  one column through the trained-shape model in inference mode, `--reps` times,
 //            each call timed: model.predict(x) (returns a new matrix) and model.forward(x, infer)
 //            (returns a view). p50 / p99 / mean in microseconds.
+//   products each product of the step alone, timed three ways: Eigen on one thread, Eigen's
+//            threaded product on --threads, and hnn::product (which splits it or not):
+//            microseconds per call, medians of 7 rounds. What core/parallel.hpp's choices rest on.
 //   profile  fit's loop written out with the same library calls (zero_grad, each layer's
 //            forward, loss value, loss gradient, each layer's backward, optimizer step), each
 //            phase timed: where the step's time goes.
@@ -93,14 +99,16 @@ struct Args {
   int warmup = 5;
   bool ftz = false;
   std::uint64_t seed = 0;
-  int reps = 20000;  // latency mode
+  int reps = 20000;              // latency mode
+  std::string products = "hnn";  // gemm mode: hnn::product or plain Eigen
 };
 
 [[noreturn]] void usage(const std::string& why) {
   std::cerr << "bench_mlp: " << why << "\n"
-            << "usage: bench_mlp [--mode train|gemm|latency|profile] [--batch B] [--opt sgd|adam]\n"
+            << "usage: bench_mlp [--mode train|gemm|latency|profile|products] [--batch B]\n"
+               "                 [--opt sgd|adam]"
                "                 [--threads T] [--samples N] [--warmup STEPS] [--ftz] [--seed S]\n"
-               "                 [--reps R]\n";
+               "                 [--reps R] [--products hnn|eigen]\n";
   std::exit(2);
 }
 
@@ -137,15 +145,19 @@ Args parse(int argc, char** argv) {
       a.seed = std::uint64_t(number());
     } else if (k == "--reps") {
       a.reps = int(number());
+    } else if (k == "--products") {
+      a.products = value();
     } else if (k == "--help" || k == "-h") {
       usage("help");
     } else {
       usage("unknown argument " + k);
     }
   }
-  if (a.mode != "train" && a.mode != "gemm" && a.mode != "latency" && a.mode != "profile")
-    usage("--mode must be train, gemm, latency or profile");
+  if (a.mode != "train" && a.mode != "gemm" && a.mode != "latency" && a.mode != "profile" &&
+      a.mode != "products")
+    usage("--mode must be train, gemm, latency, profile or products");
   if (a.opt != "sgd" && a.opt != "adam") usage("--opt must be sgd or adam");
+  if (a.products != "hnn" && a.products != "eigen") usage("--products must be hnn or eigen");
   if (a.batch < 1 || a.samples < 1 || a.threads < 1 || a.warmup < 0 || a.reps < 1)
     usage("--batch, --samples, --threads, --reps must be >= 1 and --warmup >= 0");
   return a;
@@ -328,7 +340,12 @@ class Json {
 
 Json common(const Args& a) {
   Json j;
-  j.add("impl", a.mode == "gemm" ? "hnn-gemm" : "hnn")
+#if defined(EIGEN_USE_BLAS)
+  const char* impl = a.mode != "gemm" ? "hnn-blas" : "hnn-blas-gemm";  // Eigen's products on BLAS
+#else
+  const char* impl = a.mode != "gemm" ? "hnn" : a.products == "hnn" ? "hnn-gemm" : "eigen-gemm";
+#endif
+  j.add("impl", impl)
       .add("mode", a.mode)
       .add("opt", a.mode == "gemm" || a.mode == "latency" ? "" : a.opt)
       .add("batch", static_cast<long long>(a.mode == "latency" ? 1 : a.batch))
@@ -417,6 +434,7 @@ void run_gemm(const Args& a) {
   Mat dZ2(kHidden2, B), dZ1(kHidden1, B);  // dX of layers 3 and 2
   Mat dW1(kHidden1, kInputs), dW2(kHidden2, kHidden1), dW3(kClasses, kHidden2);
 
+  const bool own = a.products == "hnn";
   const auto step = [&](const Eigen::Ref<const Mat>& X) {
     const hnn::Index n = X.cols();
     auto z1 = Z1.leftCols(n);
@@ -425,6 +443,17 @@ void run_gemm(const Args& a) {
     const auto dz3 = dZ3.leftCols(n);
     auto dz2 = dZ2.leftCols(n);
     auto dz1 = dZ1.leftCols(n);
+    if (own) {
+      hnn::product(z1, W1, X);                 // Z₁ = W₁ X
+      hnn::product(z2, W2, z1);                // Z₂ = W₂ A₁
+      hnn::product(z3, W3, z2);                // Z₃ = W₃ A₂
+      hnn::product(dW3, dz3, z2.transpose());  // dW₃ = dZ₃ A₂ᵀ
+      hnn::product(dz2, W3.transpose(), dz3);  // dA₂ = W₃ᵀ dZ₃
+      hnn::product(dW2, dz2, z1.transpose());  // dW₂ = dZ₂ A₁ᵀ
+      hnn::product(dz1, W2.transpose(), dz2);  // dA₁ = W₂ᵀ dZ₂
+      hnn::product(dW1, dz1, X.transpose());   // dW₁ = dZ₁ Xᵀ   (no dX for the first layer)
+      return;
+    }
     z1.noalias() = W1 * X;                 // Z₁ = W₁ X
     z2.noalias() = W2 * z1;                // Z₂ = W₂ A₁
     z3.noalias() = W3 * z2;                // Z₃ = W₃ A₂
@@ -601,6 +630,68 @@ void run_profile(const Args& a) {
   finish(j);
 }
 
+// One product of the step, timed three ways: Eigen on one thread, Eigen's own threaded product
+// (Eigen::setNbThreads(T)), and hnn::product (hnn's choice: split over T threads or not).
+void run_products(const Args& a) {
+  const hnn::Index B = a.batch;
+  hnn::Random rng(a.seed + 17);
+  const auto random = [&rng](hnn::Index r, hnn::Index c) {
+    Mat M(r, c);
+    for (hnn::Index i = 0; i < M.size(); ++i)
+      M.data()[i] = float(rng.uniform(-1, 1));
+    return M;
+  };
+  // Median over 7 rounds of the mean time of a call, each round at least 20 ms.
+  const auto time_us = [](const auto& f) {
+    std::vector<double> rounds;
+    for (int r = 0; r < 7; ++r) {
+      long calls = 0;
+      const auto t0 = Clock::now();
+      double el = 0;
+      do {
+        f();
+        ++calls;
+        el = std::chrono::duration<double>(Clock::now() - t0).count();
+      } while (el < 0.02);
+      rounds.push_back(el / double(calls) * 1e6);
+    }
+    std::sort(rounds.begin(), rounds.end());
+    return rounds[3];
+  };
+  const hnn::Index sizes[3][2] = {{kInputs, kHidden1}, {kHidden1, kHidden2}, {kHidden2, kClasses}};
+  std::ostringstream rows;
+  for (int layer = 0; layer < 3; ++layer) {
+    const hnn::Index in = sizes[layer][0], out = sizes[layer][1];
+    const Mat W = random(out, in), X = random(in, B), dZ = random(out, B);
+    Mat Z(out, B), dW(out, in), dX(in, B);
+    const auto one = [&](const char* name, auto&& eigen_call, auto&& hnn_call, double work) {
+      Eigen::setNbThreads(1);
+      const double t1 = time_us(eigen_call);
+      Eigen::setNbThreads(a.threads);
+      const double te = time_us(eigen_call);
+      int split = 1;
+      const double th = time_us([&] { split = hnn_call(); });
+      rows << (rows.tellp() > 0 ? "," : "") << "{\"layer\":" << layer + 1 << ",\"product\":\""
+           << name << "\",\"m\":" << out << ",\"k\":" << in << ",\"work\":" << work
+           << ",\"eigen_1_us\":" << t1 << ",\"eigen_T_us\":" << te << ",\"hnn_T_us\":" << th
+           << ",\"hnn_split\":" << split << "}";
+    };
+    const double work = double(out) * double(in) * double(B);
+    one(
+        "Z = W X", [&] { Z.noalias() = W * X; }, [&] { return hnn::product(Z, W, X); }, work);
+    one(
+        "dW = dZ Xt", [&] { dW.noalias() = dZ * X.transpose(); },
+        [&] { return hnn::product(dW, dZ, X.transpose()); }, work);
+    one(
+        "dX = Wt dZ", [&] { dX.noalias() = W.transpose() * dZ; },
+        [&] { return hnn::product(dX, W.transpose(), dZ); }, work);
+  }
+  Eigen::setNbThreads(a.threads);
+  Json j = common(a);
+  j.raw("products", "[" + rows.str() + "]");
+  finish(j);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -614,6 +705,8 @@ int main(int argc, char** argv) {
       run_gemm(a);
     } else if (a.mode == "latency") {
       run_latency(a);
+    } else if (a.mode == "products") {
+      run_products(a);
     } else {
       run_profile(a);
     }

@@ -37,7 +37,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 REF_PYTHON = "/usr/bin/python3"
-PACKAGES = ["python3-torch", "python3-numpy", "libopenblas0-pthread", "libopenblas0-openmp"]
+PACKAGES = ["python3-torch", "python3-numpy", "libopenblas0-pthread", "libopenblas0-openmp",
+            "libblas-dev"]
 DATASET_BYTES = 60000 * 784 * 4  # the 60,000-sample float32 inputs
 MIB = 1024 * 1024
 
@@ -181,6 +182,11 @@ def build(args):
         if sh(["cmake", "--build", bdir, "--target", "bench_mlp", "-j",
                str(os.cpu_count() or 2)]).returncode != 0:
             sys.exit("bench/run.py: build failed")
+        # hnn with EIGEN_USE_BLAS, when CMake found a BLAS to link (libblas-dev).
+        if sh(["cmake", "--build", bdir, "--target", "bench_mlp_blas", "-j",
+               str(os.cpu_count() or 2)]).returncode != 0:
+            log("bench_mlp_blas not built (no BLAS found: apt-get install libblas-dev); the "
+                "EIGEN_USE_BLAS column stays empty")
         exe = next((p for p in (bdir / "bench" / "bench_mlp", bdir / "bench_mlp") if p.exists()),
                    None)
         if exe is None:
@@ -229,16 +235,36 @@ def plan(args):
     return cells
 
 
+def blas_exe(exe):
+    """bench_mlp_blas beside bench_mlp (built with EIGEN_USE_BLAS), or None."""
+    p = Path(exe).with_name("bench_mlp_blas")
+    return p if p.exists() else None
+
+
 def runs_for(cell, exe, refs, available):
-    """The runs of one cell, in order: hnn, GEMM-only, PyTorch (each BLAS), NumPy."""
+    """The runs of one cell, in order: hnn, GEMM-only (hnn's and Eigen's products), hnn with
+    EIGEN_USE_BLAS on OpenBLAS, PyTorch (each BLAS), NumPy."""
     b, t, opt, ftz, n = cell["batch"], cell["threads"], cell["opt"], cell["ftz"], cell["samples"]
     hnn_env = dict(os.environ, OMP_NUM_THREADS=str(t))
     common = ["--batch", str(b), "--threads", str(t), "--samples", str(n)] + \
         (["--ftz"] if ftz else [])
     runs = [
         ("hnn", "", [str(exe), "--mode", "train", "--opt", opt] + common, hnn_env, None),
-        ("hnn-gemm", "", [str(exe), "--mode", "gemm"] + common, hnn_env, None),
+        ("hnn-gemm", "", [str(exe), "--mode", "gemm", "--products", "hnn"] + common, hnn_env,
+         None),
+        ("eigen-gemm", "", [str(exe), "--mode", "gemm", "--products", "eigen"] + common, hnn_env,
+         None),
     ]
+    if blas_exe(exe):
+        # OpenBLAS single-threaded inside each of hnn's threads (hnn splits the products).
+        blas_env = dict(hnn_env, OPENBLAS_NUM_THREADS="1",
+                        LD_LIBRARY_PATH=OPENBLAS["pthread"] + (
+                            ":" + os.environ["LD_LIBRARY_PATH"]
+                            if os.environ.get("LD_LIBRARY_PATH") else ""))
+        for var in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):  # as for the references
+            blas_env.pop(var, None)
+        runs.append(("hnn-blas", "", [str(blas_exe(exe)), "--mode", "train", "--opt", opt] +
+                      common, blas_env, None))
 
     def ref(script, blas, extra):
         ld = OPENBLAS[blas] + (":" + os.environ["LD_LIBRARY_PATH"]
@@ -294,7 +320,7 @@ def table(headers, rows, align=None):
     return "\n".join(out)
 
 
-def summarize(cells, records, latency, profiles, meta):
+def summarize(cells, records, latency, profiles, meta, products=()):
     def rates(cell, impl, variant=None):
         return [r["result"]["samples_per_s"] for r in records
                 if r["cell"] == cell and r["impl"] == impl and r.get("result")
@@ -304,7 +330,9 @@ def summarize(cells, records, latency, profiles, meta):
     S = {}  # per cell: medians
     for c in cells:
         key = cell_name(c)
-        s = {"hnn": median_or_none(rates(c, "hnn")), "gemm": median_or_none(rates(c, "hnn-gemm"))}
+        s = {"hnn": median_or_none(rates(c, "hnn")), "gemm": median_or_none(rates(c, "hnn-gemm")),
+             "eigen_gemm": median_or_none(rates(c, "eigen-gemm")),
+             "blas": median_or_none(rates(c, "hnn-blas"))}
         h = rates(c, "hnn")
         s["hnn_spread"] = (max(h) - min(h)) / statistics.median(h) if len(h) > 1 else None
         cpu = [r["result"]["cpu_seconds"] / r["result"]["seconds"] / c["threads"] for r in records
@@ -338,13 +366,19 @@ def summarize(cells, records, latency, profiles, meta):
             torch_cfg = f"{fmt_rate(s['torch'])} ({s['torch_blas']}{'; ' + others if others else ''})"
         rows.append([c["batch"], c["opt"] + (" +ftz" if c["ftz"] else ""), c["threads"],
                      c["samples"], fmt_rate(s["hnn"]), fmt_rate(s["gemm"]),
-                     fmt_pct(ratio(s["hnn"], s["gemm"])), torch_cfg or "—", fmt_rate(s["numpy"]),
+                     fmt_pct(ratio(s["hnn"], s["gemm"])), fmt_rate(s["eigen_gemm"]),
+                     fmt_rate(s["blas"]), torch_cfg or "—", fmt_rate(s["numpy"]),
                      fmt_ratio(ratio(s["hnn"], s["torch"])), fmt_ratio(ratio(s["hnn"], s["numpy"])),
                      fmt_pct(s["hnn_spread"]), fmt_pct(s["hnn_cpu"])])
-    lines.append(table(["batch", "opt", "T", "samples", "hnn", "GEMM", "hnn/GEMM",
-                        "torch best (BLAS; other)", "numpy", "hnn/torch", "hnn/numpy",
+    lines.append(table(["batch", "opt", "T", "samples", "hnn", "GEMM", "hnn/GEMM", "Eigen GEMM",
+                        "hnn+BLAS", "torch best (BLAS; other)", "numpy", "hnn/torch", "hnn/numpy",
                         "hnn spread", "hnn cpu"], rows,
-                       [">", "<", ">", ">", ">", ">", ">", "<", ">", ">", ">", ">", ">"]))
+                       [">", "<", ">", ">", ">", ">", ">", ">", ">", "<", ">", ">", ">", ">",
+                        ">"]))
+    lines.append("  GEMM = the step's products alone through hnn::product (as the layers compute "
+                 "them); Eigen GEMM = the same products as plain Eigen noalias() calls with "
+                 "Eigen's own threading; hnn+BLAS = hnn built with EIGEN_USE_BLAS on the "
+                 "pthread OpenBLAS (OPENBLAS_NUM_THREADS=1; hnn splits the products).")
     lines.append("  torch best = the faster OpenBLAS build at that thread count (1 thread: pthread "
                  "only); numpy on the pthread OpenBLAS.")
     lines.append("  hnn spread = (max − min) / median over the repetitions; hnn cpu = CPU time / "
@@ -461,7 +495,8 @@ def summarize(cells, records, latency, profiles, meta):
     lines.append(f"Peak RSS, runs over 60,000 samples (dataset float32: {DATASET_BYTES / MIB:.1f} "
                  f"MiB = 60000·784·4 bytes; hnn's budget: dataset + 32 MiB)")
     rows = []
-    for impl, key in (("hnn", "hnn"), ("hnn-gemm", "hnn-gemm"), ("torch", "torch"),
+    for impl, key in (("hnn", "hnn"), ("hnn-gemm", "hnn-gemm"), ("eigen-gemm", "eigen-gemm"),
+                      ("torch", "torch"),
                       ("numpy", "numpy")):
         kb = [r["child_maxrss_kb"] for r in records if r["impl"] == key
               and r["cell"]["samples"] == 60000 and r.get("result")]
@@ -469,6 +504,23 @@ def summarize(cells, records, latency, profiles, meta):
             m = max(kb) * 1024
             rows.append([impl, f"{m / MIB:.0f} MiB", f"{(m - DATASET_BYTES) / MIB:+.0f} MiB"])
     lines.append(table(["impl", "peak RSS (max over runs)", "over the dataset"], rows))
+
+    if products:
+        lines.append("")
+        lines.append("Each product of the step alone, µs per call (--mode products; medians of 7 "
+                     "rounds): Eigen on 1 thread, Eigen's own threading on T, and hnn::product "
+                     "(split = threads it used for dst's columns)")
+        rows = []
+        for r in sorted(products, key=lambda r: (r["cell"]["threads"], r["cell"]["batch"])):
+            for p in (r.get("result") or {}).get("products", []):
+                rows.append([r["cell"]["batch"], r["cell"]["threads"], p["layer"], p["product"],
+                             f"{p['work'] / 1e6:.2f}M", f"{p['eigen_1_us']:.1f}",
+                             f"{p['eigen_T_us']:.1f}", f"{p['hnn_T_us']:.1f}", p["hnn_split"],
+                             fmt_ratio(p["eigen_1_us"] / p["eigen_T_us"]),
+                             fmt_ratio(p["eigen_1_us"] / p["hnn_T_us"])])
+        lines.append(table(["batch", "T", "layer", "product", "mult-adds", "Eigen 1T",
+                            "Eigen T", "hnn T", "split", "Eigen speed-up", "hnn speed-up"],
+                           rows, [">", ">", ">", "<", ">", ">", ">", ">", ">", ">", ">"]))
 
     if profiles:
         lines.append("")
@@ -541,7 +593,7 @@ def machine_info(exe_result, build_kind, refs, available):
 
 def report_from(path):
     """The report of a finished (or interrupted) run, from its JSONL."""
-    meta, about, records, latency, profiles = None, None, [], [], []
+    meta, about, records, latency, profiles, products = None, None, [], [], [], []
     for line in path.read_text().splitlines():
         r = json.loads(line)
         kind = r.get("kind")
@@ -555,6 +607,8 @@ def report_from(path):
             latency.append(r)
         elif kind == "profile":
             profiles.append(r)
+        elif kind == "products":
+            products.append(r)
     if meta is None:
         sys.exit(f"bench/run.py: {path} has no meta line")
     cells = []
@@ -568,7 +622,7 @@ def report_from(path):
                              meta.get("available", {}))
         about["note"] = "report of an unfinished run"
     meta = dict(meta, about=about, reps=len({r["rep"] for r in records}) or meta["reps"])
-    print(summarize(cells, records, latency, profiles, meta))
+    print(summarize(cells, records, latency, profiles, meta, products))
     return 0
 
 
@@ -631,13 +685,15 @@ def main():
         exe, build_kind = build(args)
 
     cells = plan(args)
+    product_cells = [{"batch": b, "threads": t} for t in args.threads if t > 1
+                     for b in args.batches]
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     meta = {"kind": "meta", "build": build_kind, "started": datetime.datetime.now().isoformat(timespec="seconds"),
             "argv": sys.argv, "reps": args.reps, "exe": str(exe), "refs": str(refs),
             "available": available, "loadavg_start": os.getloadavg(),
             "uptime_start": subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()}
-    records, latency, profiles = [], [], []
+    records, latency, profiles, products = [], [], [], []
     loads = []
     finished = {}  # --resume: the runs an earlier, interrupted run completed
 
@@ -650,12 +706,13 @@ def main():
             r = json.loads(line)
             if r.get("kind") == "meta":
                 meta = dict(r, argv=meta["argv"], exe=meta["exe"])
-            elif r.get("kind") in ("run", "latency", "profile") and r.get("result"):
+            elif r.get("kind") in ("run", "latency", "profile", "products") and r.get("result"):
                 finished[run_key(r["kind"], r["rep"], r["cell"], r["impl"], r["variant"])] = r
                 loads.append(r["loadavg_before"][0])
         log(f"--resume: {len(finished)} runs already done in {out}")
     total = args.reps * (sum(len(runs_for(c, exe, refs, available)) for c in cells)
-                         + len(args.threads)) + (len(cells) if args.profile else 0)
+                         + len(args.threads)) + (len(cells) if args.profile else 0) + \
+        len(product_cells)
     done = 0
     ran = 0
     t_start = time.time()
@@ -691,6 +748,7 @@ def main():
             eta = elapsed / ran * (total - done)
             what = (f"{res['samples_per_s']:.0f} samples/s" if res and "samples_per_s" in res
                     else f"p50 {res['predict_p50_us']:.1f} µs" if res and "predict_p50_us" in res
+                    else "done" if res
                     else f"FAILED rc={r['rc']}: {r['stderr'].strip()[-300:]}")
             log(f"[{done}/{total} rep {rep + 1}] {cell_name(cell) if cell.get('batch') else 'latency T' + str(cell['threads'])} "
                 f"{impl}{' ' + variant if variant else ''}: {what} ({r['wall_s']:.1f}s, "
@@ -714,6 +772,13 @@ def main():
                        cell["opt"], "--threads", str(cell["threads"]), "--samples",
                        str(cell["samples"])] + (["--ftz"] if cell["ftz"] else [])
                 record("profile", 0, cell, "hnn", "profile", cmd, env, None, profiles)
+        # Each product alone: one thread, Eigen's threads, hnn's choice (the basis of
+        # core/parallel.hpp's thresholds).
+        for cell in product_cells:
+            env = dict(os.environ, OMP_NUM_THREADS=str(cell["threads"]))
+            cmd = [str(exe), "--mode", "products", "--batch", str(cell["batch"]), "--threads",
+                   str(cell["threads"])]
+            record("products", 0, cell, "hnn", "products", cmd, env, None, products)
 
         meta["loadavg_end"] = os.getloadavg()
         first = next((r["result"] for r in records if r["impl"] == "hnn" and r.get("result")), None)
@@ -726,12 +791,12 @@ def main():
         meta["about"]["command"] = shlex.join(["python3", "bench/run.py"] + sys.argv[1:])
         meta["about"]["finished"] = datetime.datetime.now().isoformat(timespec="seconds") + \
             f" after {(time.time() - t_start) / 60:.1f} min"
-        report = summarize(cells, records, latency, profiles, meta)
+        report = summarize(cells, records, latency, profiles, meta, products)
         jl.write(json.dumps({"kind": "end", "about": meta["about"]}) + "\n")
     print(report)
     out.with_suffix(".txt").write_text(report + "\n")
     log(f"raw results: {out}; report: {out.with_suffix('.txt')}")
-    failed = [r for r in records + latency + profiles if r["result"] is None]
+    failed = [r for r in records + latency + profiles + products if r["result"] is None]
     if failed:
         log(f"{len(failed)} run(s) failed; see their stderr_tail in {out}")
         return 1
