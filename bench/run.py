@@ -750,7 +750,7 @@ def main():
                     else f"p50 {res['predict_p50_us']:.1f} µs" if res and "predict_p50_us" in res
                     else "done" if res
                     else f"FAILED rc={r['rc']}: {r['stderr'].strip()[-300:]}")
-            log(f"[{done}/{total} rep {rep + 1}] {cell_name(cell) if cell.get('batch') else 'latency T' + str(cell['threads'])} "
+            log(f"[{done}/{total} rep {rep + 1}] {cell_name(cell) if cell.get('opt') else ('products b' + str(cell['batch']) if cell.get('batch') else 'latency') + ' T' + str(cell['threads'])} "
                 f"{impl}{' ' + variant if variant else ''}: {what} ({r['wall_s']:.1f}s, "
                 f"load {load[0]:.1f}, eta {eta / 60:.0f} min)")
             return rec
