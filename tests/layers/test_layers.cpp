@@ -4,6 +4,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <memory>
 
 #include "hnn/hnn.hpp"
@@ -78,6 +79,40 @@ TEST_CASE("Dense backward accumulates parameter gradients as sums over the batch
   CHECK(params[0].grad().isApprox(2 * dZ * X.transpose()));  // dW += dZ Xᵀ, twice
   CHECK(params[1].grad().isApprox(2 * dZ.rowwise().sum()));  // db += dZ 1, twice
   CHECK(dX.isApprox(d.W().transpose() * dZ));                // dX = Wᵀ dZ, not accumulated
+}
+
+TEST_CASE("zero_grad on a Dense layer: the next backward writes, and readers see zeros") {
+  hnn::Random rng(2);
+  hnn::Dense<double> d(3, 2, rng);
+  const Matrix<double> X = Matrix<double>::Random(3, 4);
+  const Matrix<double> dZ = Matrix<double>::Random(2, 4);
+  auto params = d.parameters();
+  for (int batch : {1, 4}) {  // the outer-product path and the general product
+    CAPTURE(batch);
+    d.forward(X.leftCols(batch), hnn::Mode::train);
+    d.backward(dZ.leftCols(batch));
+    d.backward(dZ.leftCols(batch));  // some gradient to forget
+    hnn::zero_grad(params);
+    d.forward(X.leftCols(batch), hnn::Mode::train);
+    d.backward(dZ.leftCols(batch));  // writes: the old gradient is gone
+    const Matrix<double> once = dZ.leftCols(batch) * X.leftCols(batch).transpose();
+    CHECK(params[0].grad().isApprox(once));
+    d.backward(dZ.leftCols(batch));  // and adds again afterwards
+    CHECK(params[0].grad().isApprox(2 * once));
+  }
+  // Read between zero_grad and backward: zeros, through every accessor.
+  hnn::zero_grad(params);
+  CHECK(params[0].grad().isZero(0));
+  CHECK(params[1].grad().isZero(0));
+  hnn::zero_grad(params);
+  const double* g = params[0].grad_data();
+  CHECK(std::all_of(g, g + params[0].size(), [](double v) { return v == 0; }));
+  // An optimizer stepping after zero_grad, without a backward, sees zeros too.
+  hnn::zero_grad(params);
+  const Matrix<double> W0 = d.W();
+  hnn::SGD<double> sgd(1.0);
+  sgd.step(params);
+  CHECK(d.W() == W0);
 }
 
 TEST_CASE("Dense skips the input gradient when told it is not wanted") {

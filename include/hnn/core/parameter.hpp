@@ -17,22 +17,41 @@
 
 namespace hnn {
 
+// What a layer records about one of its gradients, beyond the numbers.
+struct GradientState {
+  // Over how many threads the gradient was last computed, each thread a
+  // block of columns (core/parallel.hpp: product).
+  int threads = 1;
+  // zero_grad() declared the gradient zero without writing the zeros; the
+  // layer's next backward writes it (=) instead of adding to it (+=), and
+  // reading it through a Parameter writes the zeros first.
+  bool pending_zero = false;
+
+  // For the layer's backward: whether to add to the gradient (false once,
+  // right after zero_grad()).
+  bool accumulate() {
+    const bool add = !pending_zero;
+    pending_zero = false;
+    return add;
+  }
+};
+
 template <typename Scalar>
 class Parameter {
  public:
   using MapType = Eigen::Map<Matrix<Scalar>>;
 
   // value and grad must have the same shape; a bias is a column vector.
-  // grad_threads, when given, is where the layer records over how many
-  // threads it split its last gradient computation by columns (see
-  // grad_threads() below).
+  // state, when given, is the layer's GradientState for this gradient (see
+  // grad_threads() and zero_grad() below); without it zero_grad() writes
+  // zeros and the layer always adds.
   template <typename Derived>
   Parameter(std::string name, Eigen::PlainObjectBase<Derived>& value,
-            Eigen::PlainObjectBase<Derived>& grad, const int* grad_threads = nullptr)
+            Eigen::PlainObjectBase<Derived>& grad, GradientState* state = nullptr)
       : name_(std::move(name)),
         value_(value.data()),
         grad_(grad.data()),
-        grad_threads_(grad_threads),
+        state_(state),
         rows_(value.rows()),
         cols_(value.cols()) {}
 
@@ -51,11 +70,17 @@ class Parameter {
 
   // Views of the layer's storage: writing to them changes the layer.
   MapType value() const { return MapType(value_, rows_, cols_); }
-  MapType grad() const { return MapType(grad_, rows_, cols_); }
+  MapType grad() const { return MapType(grad_data(), rows_, cols_); }
 
   // Raw storage, for fused element-wise loops (optimizers).
   Scalar* value_data() const { return value_; }
-  Scalar* grad_data() const { return grad_; }
+  Scalar* grad_data() const {
+    if (state_ && state_->pending_zero) {  // zero_grad() left the zeros unwritten
+      state_->pending_zero = false;
+      set_zero();
+    }
+    return grad_;
+  }
 
   // Over how many threads the gradient was last computed, each thread a
   // block of columns (core/parallel.hpp: product). Element-wise work on the
@@ -63,7 +88,7 @@ class Parameter {
   // each thread finds its columns in its own core's cache; splitting
   // differently moves the whole tensor between cores every step, which costs
   // more than the split gains (measured: docs/14-performance.md).
-  int grad_threads() const { return grad_threads_ ? std::max(1, *grad_threads_) : 1; }
+  int grad_threads() const { return state_ ? std::max(1, state_->threads) : 1; }
 
   // f(begin, end) over the elements [0, size()), in the column blocks of
   // grad_threads(). f must not throw.
@@ -72,11 +97,28 @@ class Parameter {
     parallel_column_blocks(rows_, cols_, grad_threads(), std::forward<F>(f));
   }
 
+  // zero_grad() for this tensor: declares it zero when the layer keeps a
+  // GradientState (its next backward writes instead of adding, which saves
+  // a pass over the tensor where the product writes without reading, as at
+  // batch 1), else writes the zeros.
+  void zero_grad() const {
+    if (state_) {
+      state_->pending_zero = true;
+    } else {
+      set_zero();
+    }
+  }
+
  private:
+  void set_zero() const {
+    Scalar* g = grad_;
+    for_each_share([g](Index i, Index end) { std::fill(g + i, g + end, Scalar(0)); });
+  }
+
   std::string name_;
   Scalar* value_;
   Scalar* grad_;
-  const int* grad_threads_;
+  GradientState* state_;
   Index rows_;
   Index cols_;
 };
@@ -85,10 +127,8 @@ class Parameter {
 // backward, so each training step starts from zero.
 template <typename Scalar>
 void zero_grad(const std::vector<Parameter<Scalar>>& params) {
-  for (const auto& p : params) {
-    Scalar* g = p.grad_data();
-    p.for_each_share([g](Index i, Index end) { std::fill(g + i, g + end, Scalar(0)); });
-  }
+  for (const auto& p : params)
+    p.zero_grad();
 }
 
 }  // namespace hnn

@@ -77,8 +77,8 @@ class Dense : public Layer<Scalar> {
 
   In backward_impl(In dZ) override {
     const auto& X = this->input();
-    grad_threads_ = product(dW_, dZ, X.transpose(), /*add=*/true);  // dW += dZ Xᵀ
-    db_.col(0).noalias() += dZ.rowwise().sum();                     // db += dZ 1
+    dW_state_.threads = product(dW_, dZ, X.transpose(), dW_state_.accumulate());  // dW += dZ Xᵀ
+    db_.col(0).noalias() += dZ.rowwise().sum();                                   // db += dZ 1
     if (!this->input_gradient_wanted()) return dX_.leftCols(0);
     auto dX = batch_view(dX_, in_size(), dZ.cols());
     product(dX, W_.transpose(), dZ);  // dX = Wᵀ dZ
@@ -87,7 +87,7 @@ class Dense : public Layer<Scalar> {
 
  public:
   std::vector<Parameter<Scalar>> parameters() override {
-    return {Parameter<Scalar>("W", W_, dW_, &grad_threads_), Parameter<Scalar>("b", b_, db_)};
+    return {Parameter<Scalar>("W", W_, dW_, &dW_state_), Parameter<Scalar>("b", b_, db_)};
   }
 
   Settings settings() const override {
@@ -100,13 +100,13 @@ class Dense : public Layer<Scalar> {
   const Mat& b() const { return b_; }
 
  private:
-  Mat W_;                 // weights       (out × in)
-  Mat b_;                 // bias          (out × 1)
-  Mat dW_;                // ∂L/∂W         (out × in), accumulated
-  Mat db_;                // ∂L/∂b         (out × 1), accumulated
-  Mat Z_;                 // output buffer (out × largest n)
-  Mat dX_;                // input-gradient buffer (in × largest n)
-  int grad_threads_ = 1;  // threads dW was last computed on (Parameter::grad_threads)
+  Mat W_;                   // weights       (out × in)
+  Mat b_;                   // bias          (out × 1)
+  Mat dW_;                  // ∂L/∂W         (out × in), accumulated
+  Mat db_;                  // ∂L/∂b         (out × 1), accumulated
+  Mat Z_;                   // output buffer (out × largest n)
+  Mat dX_;                  // input-gradient buffer (in × largest n)
+  GradientState dW_state_;  // dW's threads and pending zero (core/parameter.hpp)
 };
 
 }  // namespace hnn
