@@ -4,7 +4,14 @@
 
 #include <doctest/doctest.h>
 
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <random>
 #include <string>
+#include <system_error>
+#include <vector>
 
 #include "hnn/hnn.hpp"
 
@@ -38,6 +45,59 @@ void check_throws_with(F&& f, const std::string& needle) {
     CHECK(what.find(needle) != std::string::npos);
   }
   CHECK_MESSAGE(thrown, "expected an exception containing \"" << needle << "\"");
+}
+
+using Bytes = std::vector<unsigned char>;
+
+// A fresh folder under the system's temporary folder, with an optional
+// sub-folder `leaf` (created too: some loaders look at the folder's name);
+// removed with everything in it when the test ends.
+class TempDir {
+ public:
+  explicit TempDir(const std::string& leaf = "") {
+    namespace fs = std::filesystem;
+    std::random_device rd;
+    for (int attempt = 0;; ++attempt) {
+      root_ = fs::temp_directory_path() /
+              ("hnn-test-" + std::to_string(rd()) + "-" + std::to_string(rd()));
+      if (fs::create_directory(root_)) break;
+      REQUIRE(attempt < 100);
+    }
+    path_ = leaf.empty() ? root_ : root_ / leaf;
+    fs::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(root_, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+
+  const std::filesystem::path& folder() const { return path_; }
+  std::string path() const { return path_.string(); }
+  std::string file(const std::string& name) const { return (path_ / name).string(); }
+
+ private:
+  std::filesystem::path root_, path_;
+};
+
+// Writes `bytes` to `path` (replacing it), or fails the test.
+inline void write_bytes(const std::string& path, const Bytes& bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size()));
+  REQUIRE(out.good());
+}
+
+// The whole content of the file at `path` (empty if it cannot be read).
+inline Bytes read_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return Bytes(std::istreambuf_iterator<char>(in), {});
+}
+
+// Appends v as a 32-bit big-endian integer (IDX sizes and magic numbers).
+inline void put_be32(Bytes& b, std::uint32_t v) {
+  for (int shift = 24; shift >= 0; shift -= 8)
+    b.push_back(static_cast<unsigned char>((v >> shift) & 0xFF));
 }
 
 }  // namespace hnn_test

@@ -22,49 +22,15 @@
 
 using hnn::Index;
 using hnn::Matrix;
-using Bytes = std::vector<unsigned char>;
+using hnn_test::Bytes;
+using hnn_test::put_be32;
+using hnn_test::TempDir;
+using hnn_test::write_bytes;
 
 namespace {
 
 std::string committed(const std::string& name) {
   return std::string(HNN_SOURCE_DIR) + "/tests/data/files/" + name;
-}
-
-// A fresh folder under the system's temp folder, removed with everything in
-// it at the end of the test.
-class TempDir {
- public:
-  TempDir() {
-    namespace fs = std::filesystem;
-    std::random_device rd;
-    for (int attempt = 0;; ++attempt) {
-      path_ = fs::temp_directory_path() /
-              ("hnn-test-idx-" + std::to_string(rd()) + "-" + std::to_string(rd()));
-      if (fs::create_directory(path_)) break;
-      REQUIRE(attempt < 100);
-    }
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  std::filesystem::path path_;
-};
-
-void write_bytes(const std::string& path, const Bytes& bytes) {
-  std::ofstream out(path, std::ios::binary);
-  out.write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size()));
-  REQUIRE(out.good());
-}
-
-void put_be32(Bytes& b, std::uint32_t v) {
-  for (int shift = 24; shift >= 0; shift -= 8)
-    b.push_back(static_cast<unsigned char>((v >> shift) & 0xFF));
 }
 
 // The pixels of tests/data/files/images_3x4x5.idx (see generate.py there):

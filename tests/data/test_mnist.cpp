@@ -22,47 +22,13 @@
 #include "test_support.hpp"
 
 using hnn::Index;
-using Bytes = std::vector<unsigned char>;
+using hnn_test::Bytes;
+using hnn_test::put_be32;
+using hnn_test::TempDir;
+using hnn_test::write_bytes;
 namespace fs = std::filesystem;
 
 namespace {
-
-class TempDir {
- public:
-  explicit TempDir(const std::string& leaf = "") {
-    std::random_device rd;
-    for (int attempt = 0;; ++attempt) {
-      root_ = fs::temp_directory_path() /
-              ("hnn-test-mnist-" + std::to_string(rd()) + "-" + std::to_string(rd()));
-      if (fs::create_directory(root_)) break;
-      REQUIRE(attempt < 100);
-    }
-    path_ = leaf.empty() ? root_ : root_ / leaf;
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(root_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  std::string path() const { return path_.string(); }
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  fs::path root_, path_;
-};
-
-void write_bytes(const std::string& path, const Bytes& bytes) {
-  std::ofstream out(path, std::ios::binary);
-  out.write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size()));
-  REQUIRE(out.good());
-}
-
-void put_be32(Bytes& b, std::uint32_t v) {
-  for (int shift = 24; shift >= 0; shift -= 8)
-    b.push_back(static_cast<unsigned char>((v >> shift) & 0xFF));
-}
 
 Bytes images(std::uint32_t count, std::uint32_t rows, std::uint32_t cols, unsigned char fill) {
   Bytes b;

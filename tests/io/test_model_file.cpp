@@ -16,19 +16,11 @@
 
 using hnn::Matrix;
 namespace fs = std::filesystem;
+using hnn_test::read_bytes;
+using hnn_test::TempDir;
+using hnn_test::write_bytes;
 
 namespace {
-
-// A folder of its own under the system temp dir, removed at the end.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    path = fs::temp_directory_path() / ("hnn-io-test-" + std::to_string(std::random_device{}()));
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-  std::string file(const std::string& name) const { return (path / name).string(); }
-};
 
 template <typename S>
 hnn::Sequential<S> every_layer_model() {
@@ -51,14 +43,6 @@ hnn::Sequential<S> every_layer_model() {
   return m;
 }
 
-std::vector<unsigned char> bytes_of(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::vector<unsigned char>(std::istreambuf_iterator<char>(in), {});
-}
-void write_bytes(const std::string& path, const std::vector<unsigned char>& b) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(reinterpret_cast<const char*>(b.data()), std::streamsize(b.size()));
-}
 // Replaces the checksum so that a deliberate edit is seen by the later checks.
 void reseal(std::vector<unsigned char>& b) {
   const std::uint64_t h = hnn::io::fnv1a(b.data(), b.size() - 8);
@@ -79,7 +63,7 @@ TEST_CASE_TEMPLATE("save, load: the loaded model predicts bit-identically", S, f
   CHECK(loaded.summary() == model.summary());
   CHECK(loaded.predict(X) == before);  // exact, not approximate
   // Nothing but the file is left in the folder (the temporary was renamed).
-  CHECK(std::distance(fs::directory_iterator(dir.path), fs::directory_iterator{}) == 1);
+  CHECK(std::distance(fs::directory_iterator(dir.folder()), fs::directory_iterator{}) == 1);
 }
 
 TEST_CASE("load_weights fills a model built in code and checks its architecture") {
@@ -131,7 +115,7 @@ TEST_CASE("corrupt, truncated and foreign files are rejected with the reason") {
   auto model = every_layer_model<float>();
   const std::string good = dir.file("good.hnn"), bad = dir.file("bad.hnn");
   hnn::save_model(model, good);
-  const auto original = bytes_of(good);
+  const auto original = read_bytes(good);
 
   SUBCASE("missing file") {
     hnn_test::check_throws_with<hnn::FileError>(

@@ -31,14 +31,6 @@ std::string read_text(const std::filesystem::path& path) {
   return s.str();
 }
 
-// A fresh, empty folder under the system's temporary folder.
-std::filesystem::path scratch(const std::string& name) {
-  const auto dir = std::filesystem::temp_directory_path() / ("hnn_test_monitor_" + name);
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  return dir;
-}
-
 std::size_t count_lines(const std::string& text) {
   std::size_t n = 0;
   for (char c : text)
@@ -88,7 +80,8 @@ TEST_CASE("csv: a History becomes one row per epoch and one column per series") 
 }
 
 TEST_CASE("csv: write_csv replaces the file whole, or throws FileError naming it") {
-  const auto dir = scratch("csv");
+  const hnn_test::TempDir temp;
+  const auto& dir = temp.folder();
   hnn::History h;
   h.record("loss", 2.0);
   const std::string path = (dir / "history.csv").string();
@@ -107,7 +100,6 @@ TEST_CASE("csv: write_csv replaces the file whole, or throws FileError naming it
 
   const std::string bad = (dir / "no_such_folder" / "history.csv").string();
   hnn_test::check_throws_with<hnn::FileError>([&] { hnn::write_csv(h, bad); }, bad);
-  std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("monitor: tensor statistics, by hand") {
@@ -298,14 +290,14 @@ TEST_CASE("monitor: a real fit is recorded at every epoch, for every parameter")
   const auto& w = monitor->record(1, "2.W");
   CHECK(w.update_ratio * w.norm == Approx(0.01 * 4).epsilon(0.5));
 
-  const auto dir = scratch("fit");
+  const hnn_test::TempDir temp;
+  const auto& dir = temp.folder();
   monitor->write_csv((dir / "monitor.csv").string());
   monitor->write_histograms_csv((dir / "histograms.csv").string());
   batches->write_csv((dir / "batches.csv").string());
   CHECK(count_lines(read_text(dir / "monitor.csv")) == 1 + 16);
   CHECK(count_lines(read_text(dir / "histograms.csv")) == 1 + 16 * 12);
   CHECK(count_lines(read_text(dir / "batches.csv")) == 1 + 12);
-  std::filesystem::remove_all(dir);
 
   CHECK_THROWS_AS(hnn::TrainingMonitor<float>(0), hnn::ArgumentError);
   CHECK_THROWS_AS(hnn::TrainingMonitor<float>(10, -1), hnn::ArgumentError);

@@ -268,9 +268,8 @@ TEST_CASE("plot: mistakes are reported with the series or setting named") {
 }
 
 TEST_CASE("plot: save writes the whole document, or throws FileError naming the file") {
-  const auto dir = std::filesystem::temp_directory_path() / "hnn_test_svg";
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
+  const hnn_test::TempDir temp;
+  const auto& dir = temp.folder();
   const plot::Chart c = everything();
   const std::string path = (dir / "chart.svg").string();
   c.save(path);
@@ -280,7 +279,6 @@ TEST_CASE("plot: save writes the whole document, or throws FileError naming the 
   CHECK(text.str() == c.svg());
   const std::string bad = (dir / "missing" / "chart.svg").string();
   hnn_test::check_throws_with<hnn::FileError>([&] { c.save(bad); }, bad);
-  std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("plot: charts and figures are well-formed XML holding their series") {
