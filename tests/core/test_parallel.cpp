@@ -84,9 +84,9 @@ TEST_CASE("product splits large products over the threads and gives the one-thre
   hnn::product(dX, W.transpose(), dZ);  // dX = Wᵀ dZ
   CHECK(relative_error(dX, Wd.transpose() * dZd) < 1e-5);
 
-  // One column out: split by rows (not reported as a column split).
-  const Mf A = random(2048, 1024, 5), x = random(1024, 1, 6);
-  Mf y(2048, 1);
+  // Large but narrow (fewer than ParallelThresholds::columns samples): one thread.
+  const Mf A = random(2048, 1024, 5), x = random(1024, 32, 6);
+  Mf y(2048, 32);
   CHECK(hnn::product(y, A, x) == 1);
   CHECK(relative_error(y, A.cast<double>() * x.cast<double>()) < 1e-5);
 

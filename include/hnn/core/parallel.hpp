@@ -11,8 +11,9 @@
 // Two rules, both measured on the benchmark's MLP (docs/14-performance.md):
 //
 // 1. Work is split only when it is large enough to pay for waking a second
-//    thread (~3 µs here); anything smaller runs on the calling thread alone,
-//    so a second core never makes a step slower.
+//    thread (~3 µs here) and for moving data between the cores' caches;
+//    anything smaller runs on the calling thread alone, so a second core
+//    never makes a step slower.
 // 2. hnn splits its matrix products itself: each thread runs Eigen's
 //    single-threaded product on its share of the result's columns. At the
 //    shapes of small networks that is 1.5–1.9× faster on 2 cores than
@@ -25,8 +26,8 @@
 // computed, still in its core's cache. parallel_column_blocks splits a
 // parameter's element-wise work (zero_grad, optimizer updates) the way its
 // gradient was split (Parameter::grad_threads). Each thread always gets the
-// same contiguous block for the same sizes and thread count, so results are
-// bit-identical run to run.
+// same contiguous block of columns for the same sizes and thread count, so
+// results are bit-identical run to run.
 
 #include <algorithm>
 
@@ -42,7 +43,14 @@ namespace hnn {
 struct ParallelThresholds {
   // Multiply-adds (rows · columns · depth) of one matrix product.
   static constexpr double product = 1.5e6;
-  // Elements touched by one element-wise pass (activation, bias, update).
+  // The narrowest side of a product, and the columns (samples) of an
+  // activation's batch. A first-layer product at batch 32 runs 1.3–1.9×
+  // faster split over 2 threads, yet a whole training step at batch 32 was
+  // slower split (96k samples/s against 111k): the columns each thread
+  // computes must then travel to the other core for the next, unsplit,
+  // steps. From batch 64 on the split wins.
+  static constexpr Index columns = 64;
+  // Elements of a batch an activation layer works on (parallel_columns).
   static constexpr Index elements = Index(1) << 12;
 };
 
@@ -88,9 +96,9 @@ class EigenSingleThread {
 };
 
 namespace detail {
-// Thread t's share of [0, n) among `threads`: contiguous, starts aligned to `align`.
-inline void share(Index n, Index align, int t, int threads, Index& begin, Index& end) {
-  const Index per = ((n + threads - 1) / threads + align - 1) / align * align;
+// Thread t's share of [0, n) among `threads`: contiguous, the same for the same n.
+inline void share(Index n, int t, int threads, Index& begin, Index& end) {
+  const Index per = (n + threads - 1) / threads;
   begin = std::min(n, Index(t) * per);
   end = std::min(n, begin + per);
 }
@@ -109,7 +117,7 @@ void parallel_column_blocks(Index rows, Index cols, int threads, F&& f) {
 #pragma omp parallel num_threads(threads)
   {
     Index begin, end;
-    detail::share(cols, 1, omp_get_thread_num(), omp_get_num_threads(), begin, end);
+    detail::share(cols, omp_get_thread_num(), omp_get_num_threads(), begin, end);
     if (end > begin) f(begin * rows, end * rows);
   }
 #endif
@@ -118,7 +126,8 @@ void parallel_column_blocks(Index rows, Index cols, int threads, F&& f) {
 // Element-wise work over the columns of a (rows × cols) matrix: f(first, count).
 template <typename F>
 void parallel_columns(Index rows, Index cols, F&& f) {
-  const bool worth = rows * cols >= ParallelThresholds::elements && cols >= 2;
+  const bool worth =
+      rows * cols >= ParallelThresholds::elements && cols >= ParallelThresholds::columns;
   const int threads = worth ? max_threads() : 1;
   if (threads <= 1) {
     f(Index(0), cols);
@@ -128,7 +137,7 @@ void parallel_columns(Index rows, Index cols, F&& f) {
 #pragma omp parallel num_threads(threads)
   {
     Index begin, end;
-    detail::share(cols, 1, omp_get_thread_num(), omp_get_num_threads(), begin, end);
+    detail::share(cols, omp_get_thread_num(), omp_get_num_threads(), begin, end);
     if (end > begin) f(begin, end - begin);
   }
 #endif
@@ -139,14 +148,18 @@ void parallel_columns(Index rows, Index cols, F&& f) {
 // One thread: Eigen's product, with Eigen's own threading off. Depth 1 (one
 // sample's dW = dz xᵀ) is an outer product, which Eigen's general product
 // handles at a fraction of the speed of its outer-product loop. Large
-// products: each thread computes a block of dst's columns (rows, when dst is
-// a single column), A times the matching columns of B.
+// products: each thread computes a block of dst's columns, A times the
+// matching columns of B.
 //
 // Returns over how many threads dst's columns were split (1: not split).
 template <typename Dst, typename Lhs, typename Rhs>
 int product(Dst&& dst, const Lhs& A, const Rhs& B, bool accumulate = false) {
   const double work = double(A.rows()) * double(A.cols()) * double(B.cols());
-  const int threads = work >= ParallelThresholds::product ? max_threads() : 1;
+  const Index narrowest = std::min({A.rows(), A.cols(), B.cols()});
+  const int threads =
+      work >= ParallelThresholds::product && narrowest >= ParallelThresholds::columns
+          ? max_threads()
+          : 1;
   if (threads <= 1) {
     EigenSingleThread single;
     if (A.cols() == 1) {  // outer product a bᵀ
@@ -164,33 +177,20 @@ int product(Dst&& dst, const Lhs& A, const Rhs& B, bool accumulate = false) {
   }
 #if defined(_OPENMP)
   // Inside the region Eigen sees omp_get_num_threads() > 1 and stays on one thread.
-  const bool by_columns = dst.cols() >= 2 * threads;
 #pragma omp parallel num_threads(threads)
   {
     Index begin, end;
-    if (by_columns) {
-      detail::share(dst.cols(), 1, omp_get_thread_num(), omp_get_num_threads(), begin, end);
-      if (end > begin) {
-        auto d = dst.middleCols(begin, end - begin);
-        if (accumulate) {
-          d.noalias() += A * B.middleCols(begin, end - begin);
-        } else {
-          d.noalias() = A * B.middleCols(begin, end - begin);
-        }
-      }
-    } else {
-      detail::share(dst.rows(), 16, omp_get_thread_num(), omp_get_num_threads(), begin, end);
-      if (end > begin) {
-        auto d = dst.middleRows(begin, end - begin);
-        if (accumulate) {
-          d.noalias() += A.middleRows(begin, end - begin) * B;
-        } else {
-          d.noalias() = A.middleRows(begin, end - begin) * B;
-        }
+    detail::share(dst.cols(), omp_get_thread_num(), omp_get_num_threads(), begin, end);
+    if (end > begin) {
+      auto d = dst.middleCols(begin, end - begin);
+      if (accumulate) {
+        d.noalias() += A * B.middleCols(begin, end - begin);
+      } else {
+        d.noalias() = A * B.middleCols(begin, end - begin);
       }
     }
   }
-  return by_columns ? threads : 1;
+  return threads;
 #else
   return 1;
 #endif
