@@ -40,7 +40,9 @@ class TwoThreads {
   TwoThreads& operator=(const TwoThreads&) = delete;
 
  private:
+#if defined(_OPENMP)
   int before_ = 1;
+#endif
 };
 
 int expected_split() {

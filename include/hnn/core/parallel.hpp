@@ -91,8 +91,10 @@ class EigenSingleThread {
   EigenSingleThread& operator=(const EigenSingleThread&) = delete;
 
  private:
+#if defined(_OPENMP)
   int omp_threads_ = 1;
   int eigen_threads_ = 0;
+#endif
 };
 
 namespace detail {
