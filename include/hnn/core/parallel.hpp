@@ -130,19 +130,8 @@ template <typename F>
 void parallel_columns(Index rows, Index cols, F&& f) {
   const bool worth =
       rows * cols >= ParallelThresholds::elements && cols >= ParallelThresholds::columns;
-  const int threads = worth ? max_threads() : 1;
-  if (threads <= 1) {
-    f(Index(0), cols);
-    return;
-  }
-#if defined(_OPENMP)
-#pragma omp parallel num_threads(threads)
-  {
-    Index begin, end;
-    detail::share(cols, omp_get_thread_num(), omp_get_num_threads(), begin, end);
-    if (end > begin) f(begin, end - begin);
-  }
-#endif
+  parallel_column_blocks(1, cols, worth ? max_threads() : 1,
+                         [&f](Index begin, Index end) { f(begin, end - begin); });
 }
 
 // dst = A B, or dst += A B with `accumulate`; dst must not alias A or B.
@@ -177,25 +166,16 @@ int product(Dst&& dst, const Lhs& A, const Rhs& B, bool accumulate = false) {
     }
     return 1;
   }
-#if defined(_OPENMP)
   // Inside the region Eigen sees omp_get_num_threads() > 1 and stays on one thread.
-#pragma omp parallel num_threads(threads)
-  {
-    Index begin, end;
-    detail::share(dst.cols(), omp_get_thread_num(), omp_get_num_threads(), begin, end);
-    if (end > begin) {
-      auto d = dst.middleCols(begin, end - begin);
-      if (accumulate) {
-        d.noalias() += A * B.middleCols(begin, end - begin);
-      } else {
-        d.noalias() = A * B.middleCols(begin, end - begin);
-      }
+  parallel_column_blocks(1, dst.cols(), threads, [&](Index begin, Index end) {
+    auto d = dst.middleCols(begin, end - begin);
+    if (accumulate) {
+      d.noalias() += A * B.middleCols(begin, end - begin);
+    } else {
+      d.noalias() = A * B.middleCols(begin, end - begin);
     }
-  }
+  });
   return threads;
-#else
-  return 1;
-#endif
 }
 
 }  // namespace hnn
