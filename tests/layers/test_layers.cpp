@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <memory>
 
 #include "hnn/hnn.hpp"
@@ -24,6 +25,16 @@ struct DenseCase {
   }
   static constexpr Index inputs = 4;
 };
+// Wide enough that 6 samples' dZ and X hold fewer numbers than dW
+// (6 · (16 + 12) ≤ 16 · 12): backward defers dW and the check reads it
+// through the Parameter, which computes it (GradientState::defer).
+struct DenseDeferredCase {
+  static std::unique_ptr<hnn::Layer<double>> make(hnn::Random& rng) {
+    return std::make_unique<hnn::Dense<double>>(16, 12, rng, hnn::Init::normal(0, 1),
+                                                hnn::Init::normal(0, 1));
+  }
+  static constexpr Index inputs = 16;
+};
 struct SoftmaxCase {
   static std::unique_ptr<hnn::Layer<double>> make(hnn::Random&) {
     return std::make_unique<hnn::Softmax<double>>();
@@ -36,7 +47,7 @@ struct TanhActivationCase {
   }
   static constexpr Index inputs = 3;
 };
-#define HNN_LAYERS DenseCase, SoftmaxCase, TanhActivationCase
+#define HNN_LAYERS DenseCase, DenseDeferredCase, SoftmaxCase, TanhActivationCase
 
 }  // namespace
 
@@ -113,6 +124,90 @@ TEST_CASE("zero_grad on a Dense layer: the next backward writes, and readers see
   hnn::SGD<double> sgd(1.0);
   sgd.step(params);
   CHECK(d.W() == W0);
+}
+
+TEST_CASE("Dense at small batches defers dW = dZ Xᵀ; plain SGD takes it as one product") {
+  hnn::Random rng(4);
+  hnn::Dense<double> d(16, 12, rng);
+  const Index n = 2;  // n (16 + 12) ≤ 16 · 12: deferred
+  Matrix<double> X = Matrix<double>::Random(16, n);
+  const Matrix<double> X0 = X;
+  const Matrix<double> dZ = Matrix<double>::Random(12, n);
+  const Matrix<double> G = dZ * X0.transpose();
+  const double lr = 0.1;
+
+  // One SGD step on a copy of d: `read_first` reads dW before the step
+  // (computing it), the other copy steps straight from the factors.
+  auto step = [&](bool read_first, bool change_input) {
+    auto copy = d.clone();
+    auto& c = static_cast<hnn::Dense<double>&>(*copy);
+    auto params = c.parameters();
+    hnn::zero_grad(params);
+    X = X0;
+    c.forward(X, hnn::Mode::train);
+    c.backward(dZ);
+    if (change_input) X.setRandom();  // the layer kept copies, not views
+    if (read_first) CHECK(params[0].grad().isApprox(G));
+    hnn::SGD<double> sgd(lr);
+    sgd.step(params);
+    CHECK(params[0].grad().isApprox(G));  // still readable after the step (monitors read it)
+    return Matrix<double>(c.W());
+  };
+  const Matrix<double> expected = d.W() - lr * G;
+  CHECK(step(false, false).isApprox(expected, 1e-14));
+  CHECK(step(true, false).isApprox(expected, 1e-14));
+  CHECK(step(false, true).isApprox(expected, 1e-14));
+
+  auto params = d.parameters();
+  SUBCASE("two backwards without zero_grad add up") {
+    hnn::zero_grad(params);
+    d.forward(X0, hnn::Mode::train);
+    d.backward(dZ);
+    d.backward(dZ);
+    CHECK(params[0].grad().isApprox(2 * G));
+  }
+  SUBCASE("zero_grad forgets a deferred gradient") {
+    hnn::zero_grad(params);
+    d.forward(X0, hnn::Mode::train);
+    d.backward(dZ);
+    hnn::zero_grad(params);
+    CHECK(params[0].grad().isZero(0));
+    const Matrix<double> W0 = d.W();
+    hnn::SGD<double>(lr).step(params);
+    CHECK(d.W() == W0);
+  }
+  SUBCASE("a clipped gradient is what SGD applies") {
+    hnn::zero_grad(params);
+    d.forward(X0, hnn::Mode::train);
+    d.backward(dZ);
+    const double norm = std::sqrt(G.squaredNorm() + params[1].grad().squaredNorm());
+    hnn::clip_grad_norm(params, norm / 2);
+    const Matrix<double> W0 = d.W();
+    hnn::SGD<double>(lr).step(params);
+    CHECK(d.W().isApprox(W0 - lr * G * (norm / 2) / (norm + 1e-6), 1e-12));
+  }
+  SUBCASE("SGD with momentum reads the computed gradient") {
+    hnn::zero_grad(params);
+    d.forward(X0, hnn::Mode::train);
+    d.backward(dZ);
+    const Matrix<double> W0 = d.W();
+    hnn::SGDOptions o;
+    o.learning_rate = lr;
+    o.momentum = 0.9;
+    hnn::SGD<double>(o).step(params);  // first step: b = g, w ← w − η b
+    CHECK(d.W().isApprox(W0 - lr * G, 1e-14));
+  }
+  SUBCASE("a wide batch computes dW in backward") {
+    const Index wide = 12;  // 12 (16 + 12) > 16 · 12
+    const Matrix<double> Xw = Matrix<double>::Random(16, wide);
+    const Matrix<double> dZw = Matrix<double>::Random(12, wide);
+    hnn::zero_grad(params);
+    d.forward(Xw, hnn::Mode::train);
+    d.backward(dZw);
+    const Matrix<double> W0 = d.W();
+    hnn::SGD<double>(lr).step(params);
+    CHECK(d.W().isApprox(W0 - lr * dZw * Xw.transpose(), 1e-14));
+  }
 }
 
 TEST_CASE("Dense skips the input gradient when told it is not wanted") {

@@ -144,6 +144,30 @@ TEST_CASE("no allocation: every layer in a steady loop") {
   check_activation<hnn::SiLU>();
 }
 
+TEST_CASE("no allocation: Dense's deferred dW, plain SGD's step from it, and reading it") {
+  hnn::Random rng(3);
+  hnn::Dense<float> layer(32, 24, rng);  // 8 (32 + 24) ≤ 32 · 24: backward defers dW
+  const auto params = layer.parameters();
+  hnn::SGD<float> sgd(0.01);
+  const Matrix<float> X8 = Matrix<float>::Random(32, 8), X5 = Matrix<float>::Random(32, 5);
+  const Matrix<float> G8 = Matrix<float>::Random(24, 8), G5 = Matrix<float>::Random(24, 5);
+  auto step = [&](const Matrix<float>& X, const Matrix<float>& G) {
+    hnn::zero_grad(params);
+    layer.forward(X, hnn::Mode::train);
+    layer.backward(G);
+    sgd.step(params);
+  };
+  step(X8, G8);  // the copies of dZ and X grow here
+  check_no_allocation("Dense deferred dW with SGD, full and partial batch", [&] {
+    for (int i = 0; i < 2; ++i) {
+      step(X8, G8);
+      step(X5, G5);
+      volatile float g = params[0].grad()(0, 0);  // computes dW from the copies
+      (void)g;
+    }
+  });
+}
+
 TEST_CASE("no allocation: every loss, value and gradient") {
   std::vector<std::unique_ptr<hnn::Loss<float>>> matrix_losses;
   matrix_losses.push_back(std::make_unique<hnn::MSE<float>>());

@@ -30,6 +30,7 @@
 // results are bit-identical run to run.
 
 #include <algorithm>
+#include <type_traits>
 
 #include "hnn/core/types.hpp"
 
@@ -134,7 +135,8 @@ void parallel_columns(Index rows, Index cols, F&& f) {
                          [&f](Index begin, Index end) { f(begin, end - begin); });
 }
 
-// dst = A B, or dst += A B with `accumulate`; dst must not alias A or B.
+// dst = A B, or dst += A B with `accumulate`; with `alpha`, dst (+)= alpha A B.
+// dst must not alias A or B.
 //
 // One thread: Eigen's product, with Eigen's own threading off. Depth 1 (one
 // sample's dW = dz xᵀ) is an outer product, which Eigen's general product
@@ -144,7 +146,8 @@ void parallel_columns(Index rows, Index cols, F&& f) {
 //
 // Returns over how many threads dst's columns were split (1: not split).
 template <typename Dst, typename Lhs, typename Rhs>
-int product(Dst&& dst, const Lhs& A, const Rhs& B, bool accumulate = false) {
+int product(Dst&& dst, const Lhs& A, const Rhs& B, bool accumulate = false,
+            typename std::decay_t<Dst>::Scalar alpha = 1) {
   const double work = double(A.rows()) * double(A.cols()) * double(B.cols());
   const Index narrowest = std::min({A.rows(), A.cols(), B.cols()});
   const int threads =
@@ -153,16 +156,16 @@ int product(Dst&& dst, const Lhs& A, const Rhs& B, bool accumulate = false) {
           : 1;
   if (threads <= 1) {
     EigenSingleThread single;
-    if (A.cols() == 1) {  // outer product a bᵀ
+    if (A.cols() == 1) {  // outer product a bᵀ (alpha on b: Eigen reads b one by one)
       if (accumulate) {
-        dst.noalias() += A.col(0) * B.row(0);
+        dst.noalias() += A.col(0) * (alpha * B.row(0));
       } else {
-        dst.noalias() = A.col(0) * B.row(0);
+        dst.noalias() = A.col(0) * (alpha * B.row(0));
       }
     } else if (accumulate) {
-      dst.noalias() += A * B;
+      dst.noalias() += alpha * A * B;
     } else {
-      dst.noalias() = A * B;
+      dst.noalias() = alpha * A * B;
     }
     return 1;
   }
@@ -170,9 +173,9 @@ int product(Dst&& dst, const Lhs& A, const Rhs& B, bool accumulate = false) {
   parallel_column_blocks(1, dst.cols(), threads, [&](Index begin, Index end) {
     auto d = dst.middleCols(begin, end - begin);
     if (accumulate) {
-      d.noalias() += A * B.middleCols(begin, end - begin);
+      d.noalias() += alpha * A * B.middleCols(begin, end - begin);
     } else {
-      d.noalias() = A * B.middleCols(begin, end - begin);
+      d.noalias() = alpha * A * B.middleCols(begin, end - begin);
     }
   });
   return threads;

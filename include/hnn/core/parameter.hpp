@@ -18,7 +18,9 @@
 namespace hnn {
 
 // What a layer records about one of its gradients, beyond the numbers.
-struct GradientState {
+template <typename Scalar>
+class GradientState {
+ public:
   // Over how many threads the gradient was last computed, each thread a
   // block of columns (core/parallel.hpp: product).
   int threads = 1;
@@ -27,13 +29,74 @@ struct GradientState {
   // reading it through a Parameter writes the zeros first.
   bool pending_zero = false;
 
-  // For the layer's backward: whether to add to the gradient (false once,
-  // right after zero_grad()).
-  bool accumulate() {
+  // For the layer's backward, when it computes the gradient itself: whether
+  // to add to it (false once, right after zero_grad()). A gradient deferred
+  // by the backward before (no zero_grad() between) is computed first.
+  bool accumulate(MutRef<Scalar> grad) {
+    if (deferred()) settle(grad);
     const bool add = !pending_zero;
     pending_zero = false;
     return add;
   }
+
+  // A deferred gradient. Some gradients are a product of two thin factors:
+  // Dense's dW = dZ Xᵀ is (out × n)(n × in), with n samples. When the
+  // gradient was zero and the factors hold fewer numbers than the gradient,
+  // the layer may keep copies of L and R instead of computing G = L Rᵀ.
+  // Plain SGD then takes its step as one product, w ← w − η L Rᵀ
+  // (add_to()), and G is never written: at batch 1 that saves two of the
+  // three passes over W a step otherwise makes (write G, then read G and W
+  // to update W). Anything that reads G through a Parameter gets it
+  // computed first (settle()); the factors stay until zero_grad().
+  //
+  // defer() returns false, keeping nothing, when deferring does not pay.
+  template <typename LhsDerived, typename RhsDerived>
+  bool defer(const Eigen::MatrixBase<LhsDerived>& L, const Eigen::MatrixBase<RhsDerived>& R) {
+    const Index n = L.cols();
+    const bool worth =
+        pending_zero && !deferred() && n > 0 && n * (L.rows() + R.rows()) <= L.rows() * R.rows();
+    if (!worth) return false;
+    if (L_.cols() < n || L_.rows() != L.rows()) L_.resize(L.rows(), n);  // grows only
+    if (R_.cols() < n || R_.rows() != R.rows()) R_.resize(R.rows(), n);
+    L_.leftCols(n) = L;
+    R_.leftCols(n) = R;
+    n_ = n;
+    pending_zero = false;
+    return true;
+  }
+  bool deferred() const { return n_ > 0; }
+
+  // Brings the gradient's storage up to date: writes the zeros zero_grad()
+  // left unwritten, or computes G = L Rᵀ from deferred factors.
+  void settle(MutRef<Scalar> grad) {
+    if (pending_zero) {
+      pending_zero = false;
+      parallel_column_blocks(
+          grad.rows(), grad.cols(), std::max(1, threads),
+          [g = grad.data()](Index i, Index end) { std::fill(g + i, g + end, Scalar(0)); });
+    } else if (deferred()) {
+      threads = product(grad, L_.leftCols(n_), R_.leftCols(n_).transpose());  // G = L Rᵀ
+      n_ = 0;
+    }
+  }
+
+  // value += alpha G from the deferred factors, as one product. Returns
+  // false, doing nothing, when the gradient is not deferred.
+  bool add_to(MutRef<Scalar> value, Scalar alpha) {
+    if (!deferred()) return false;
+    threads = product(value, L_.leftCols(n_), R_.leftCols(n_).transpose(), true, alpha);
+    return true;
+  }
+
+  // zero_grad(): the gradient is zero; nothing is written until needed.
+  void zero() {
+    pending_zero = true;
+    n_ = 0;
+  }
+
+ private:
+  Matrix<Scalar> L_, R_;  // copies of the factors (sized for the largest n deferred)
+  Index n_ = 0;           // their columns in use; 0: nothing deferred
 };
 
 template <typename Scalar>
@@ -47,7 +110,7 @@ class Parameter {
   // zeros and the layer always adds.
   template <typename Derived>
   Parameter(std::string name, Eigen::PlainObjectBase<Derived>& value,
-            Eigen::PlainObjectBase<Derived>& grad, GradientState* state = nullptr)
+            Eigen::PlainObjectBase<Derived>& grad, GradientState<Scalar>* state = nullptr)
       : name_(std::move(name)),
         value_(value.data()),
         grad_(grad.data()),
@@ -75,11 +138,20 @@ class Parameter {
   // Raw storage, for fused element-wise loops (optimizers).
   Scalar* value_data() const { return value_; }
   Scalar* grad_data() const {
-    if (state_ && state_->pending_zero) {  // zero_grad() left the zeros unwritten
-      state_->pending_zero = false;
-      set_zero();
+    if (state_) {  // write what the layer left unwritten: zeros, or a deferred gradient
+      MapType g(grad_, rows_, cols_);
+      state_->settle(g);
     }
     return grad_;
+  }
+
+  // value += alpha · gradient as one product, when the layer deferred the
+  // gradient (GradientState::defer); returns false, doing nothing, when it
+  // did not. Plain SGD's step: w ← w − η ∇w with alpha = −η.
+  bool add_deferred_gradient(Scalar alpha) const {
+    if (!state_) return false;
+    MapType w(value_, rows_, cols_);
+    return state_->add_to(w, alpha);
   }
 
   // Over how many threads the gradient was last computed, each thread a
@@ -103,22 +175,18 @@ class Parameter {
   // batch 1), else writes the zeros.
   void zero_grad() const {
     if (state_) {
-      state_->pending_zero = true;
+      state_->zero();
     } else {
-      set_zero();
+      Scalar* g = grad_;
+      for_each_share([g](Index i, Index end) { std::fill(g + i, g + end, Scalar(0)); });
     }
   }
 
  private:
-  void set_zero() const {
-    Scalar* g = grad_;
-    for_each_share([g](Index i, Index end) { std::fill(g + i, g + end, Scalar(0)); });
-  }
-
   std::string name_;
   Scalar* value_;
   Scalar* grad_;
-  GradientState* state_;
+  GradientState<Scalar>* state_;
   Index rows_;
   Index cols_;
 };

@@ -11,6 +11,11 @@
 //   dX  = Wᵀ dZ                    (in × n)     skipped for the model's first layer
 //
 // The gradients are sums over the batch; the loss already divided by n.
+// When dW was zero and n is small (dZ and X hold fewer numbers than dW),
+// backward keeps copies of dZ and X instead of computing dW, and plain SGD
+// updates W ← W − η dZ Xᵀ in one product (GradientState::defer in
+// core/parameter.hpp). Reading dW through parameters() computes it first,
+// so nothing outside the layer can tell.
 // The products go through hnn::product (core/parallel.hpp), which splits
 // large ones over the threads and runs small ones on one.
 
@@ -77,8 +82,11 @@ class Dense : public Layer<Scalar> {
 
   In backward_impl(In dZ) override {
     const auto& X = this->input();
-    dW_state_.threads = product(dW_, dZ, X.transpose(), dW_state_.accumulate());  // dW += dZ Xᵀ
-    db_.col(0).noalias() += dZ.rowwise().sum();                                   // db += dZ 1
+    if (!dW_state_.defer(dZ, X)) {  // small n: keep dZ and X, compute dW when needed
+      dW_state_.threads =
+          product(dW_, dZ, X.transpose(), dW_state_.accumulate(dW_));  // dW += dZ Xᵀ
+    }
+    db_.col(0).noalias() += dZ.rowwise().sum();  // db += dZ 1
     if (!this->input_gradient_wanted()) return dX_.leftCols(0);
     auto dX = batch_view(dX_, in_size(), dZ.cols());
     product(dX, W_.transpose(), dZ);  // dX = Wᵀ dZ
@@ -100,13 +108,13 @@ class Dense : public Layer<Scalar> {
   const Mat& b() const { return b_; }
 
  private:
-  Mat W_;                   // weights       (out × in)
-  Mat b_;                   // bias          (out × 1)
-  Mat dW_;                  // ∂L/∂W         (out × in), accumulated
-  Mat db_;                  // ∂L/∂b         (out × 1), accumulated
-  Mat Z_;                   // output buffer (out × largest n)
-  Mat dX_;                  // input-gradient buffer (in × largest n)
-  GradientState dW_state_;  // dW's threads and pending zero (core/parameter.hpp)
+  Mat W_;                           // weights       (out × in)
+  Mat b_;                           // bias          (out × 1)
+  Mat dW_;                          // ∂L/∂W         (out × in), accumulated
+  Mat db_;                          // ∂L/∂b         (out × 1), accumulated
+  Mat Z_;                           // output buffer (out × largest n)
+  Mat dX_;                          // input-gradient buffer (in × largest n)
+  GradientState<Scalar> dW_state_;  // dW's threads, pending zero, deferral (core/parameter.hpp)
 };
 
 }  // namespace hnn

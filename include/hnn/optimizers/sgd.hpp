@@ -46,6 +46,9 @@ class SGD : public Optimizer<Scalar> {
   void update(const Parameter<Scalar>& p, std::size_t k) override {
     const Scalar lr = Scalar(this->learning_rate()), mu = Scalar(o_.momentum),
                  wd = Scalar(o_.weight_decay), damp = Scalar(1 - o_.dampening);
+    // w ← w − η ∇w as one product when the layer kept ∇w's factors (Dense at
+    // small batches: ∇w = dZ Xᵀ is never written; core/parameter.hpp).
+    if (mu == 0 && wd == 0 && p.add_deferred_gradient(-lr)) return;
     Scalar* w = p.value_data();
     Scalar* grad = p.grad_data();  // read only
     Scalar* b = o_.momentum == 0 ? nullptr : this->state(buffers_, p, k).data();
