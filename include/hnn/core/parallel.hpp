@@ -135,6 +135,17 @@ void parallel_columns(Index rows, Index cols, F&& f) {
                          [&f](Index begin, Index end) { f(begin, end - begin); });
 }
 
+// Over how many threads product() splits a (rows × depth)(depth × cols)
+// product: all of them when it has enough multiply-adds and no side
+// narrower than ParallelThresholds::columns, else 1.
+inline int product_threads(Index rows, Index depth, Index cols) {
+  const double work = double(rows) * double(depth) * double(cols);
+  const Index narrowest = std::min({rows, depth, cols});
+  return work >= ParallelThresholds::product && narrowest >= ParallelThresholds::columns
+             ? max_threads()
+             : 1;
+}
+
 // dst = A B, or dst += A B with `accumulate`; with `alpha`, dst (+)= alpha A B.
 // dst must not alias A or B.
 //
@@ -148,12 +159,7 @@ void parallel_columns(Index rows, Index cols, F&& f) {
 template <typename Dst, typename Lhs, typename Rhs>
 int product(Dst&& dst, const Lhs& A, const Rhs& B, bool accumulate = false,
             typename std::decay_t<Dst>::Scalar alpha = 1) {
-  const double work = double(A.rows()) * double(A.cols()) * double(B.cols());
-  const Index narrowest = std::min({A.rows(), A.cols(), B.cols()});
-  const int threads =
-      work >= ParallelThresholds::product && narrowest >= ParallelThresholds::columns
-          ? max_threads()
-          : 1;
+  const int threads = product_threads(A.rows(), A.cols(), B.cols());
   if (threads <= 1) {
     EigenSingleThread single;
     if (A.cols() == 1) {  // outer product a bᵀ (alpha on b: Eigen reads b one by one)

@@ -17,6 +17,16 @@
 
 namespace hnn {
 
+namespace detail {
+// Zeros into a (rows × cols) tensor, each thread its block of columns.
+template <typename Scalar>
+void fill_zeros(Scalar* data, Index rows, Index cols, int threads) {
+  parallel_column_blocks(rows, cols, std::max(1, threads), [data](Index i, Index end) {
+    std::fill(data + i, data + end, Scalar(0));
+  });
+}
+}  // namespace detail
+
 // What a layer records about one of its gradients, beyond the numbers.
 template <typename Scalar>
 class GradientState {
@@ -52,9 +62,12 @@ class GradientState {
   // defer() returns false, keeping nothing, when deferring does not pay.
   template <typename LhsDerived, typename RhsDerived>
   bool defer(const Eigen::MatrixBase<LhsDerived>& L, const Eigen::MatrixBase<RhsDerived>& R) {
+    // Worth it when G was zero, the factors are smaller than G, and the
+    // product runs on one thread (split, the serial copies cost what the
+    // saved pass over G would have gained).
     const Index n = L.cols();
-    const bool worth =
-        pending_zero && !deferred() && n > 0 && n * (L.rows() + R.rows()) <= L.rows() * R.rows();
+    const bool worth = pending_zero && n > 0 && n * (L.rows() + R.rows()) <= L.rows() * R.rows() &&
+                       product_threads(L.rows(), n, R.rows()) == 1;
     if (!worth) return false;
     if (L_.cols() < n || L_.rows() != L.rows()) L_.resize(L.rows(), n);  // grows only
     if (R_.cols() < n || R_.rows() != R.rows()) R_.resize(R.rows(), n);
@@ -71,9 +84,7 @@ class GradientState {
   void settle(MutRef<Scalar> grad) {
     if (pending_zero) {
       pending_zero = false;
-      parallel_column_blocks(
-          grad.rows(), grad.cols(), std::max(1, threads),
-          [g = grad.data()](Index i, Index end) { std::fill(g + i, g + end, Scalar(0)); });
+      detail::fill_zeros(grad.data(), grad.rows(), grad.cols(), threads);
     } else if (deferred()) {
       threads = product(grad, L_.leftCols(n_), R_.leftCols(n_).transpose());  // G = L Rᵀ
       n_ = 0;
@@ -177,8 +188,7 @@ class Parameter {
     if (state_) {
       state_->zero();
     } else {
-      Scalar* g = grad_;
-      for_each_share([g](Index i, Index end) { std::fill(g + i, g + end, Scalar(0)); });
+      detail::fill_zeros(grad_, rows_, cols_, grad_threads());
     }
   }
 
