@@ -11,11 +11,11 @@
 //   dX  = Wᵀ dZ                    (in × n)     skipped for the model's first layer
 //
 // The gradients are sums over the batch; the loss already divided by n.
-// When dW was zero and n is small (dZ and X hold fewer numbers than dW),
-// backward keeps copies of dZ and X instead of computing dW, and plain SGD
-// updates W ← W − η dZ Xᵀ in one product (GradientState::defer in
-// core/parameter.hpp). Reading dW through parameters() computes it first,
-// so nothing outside the layer can tell.
+// When dW was zero and n is small (dZ and X hold fewer numbers than dW, and
+// the product would run on one thread), backward keeps copies of dZ and X
+// instead of computing dW, and plain SGD updates W ← W − η dZ Xᵀ in one
+// product (GradientState::defer in core/parameter.hpp). Reading dW through
+// parameters() computes it first, so nothing outside the layer can tell.
 // The products go through hnn::product (core/parallel.hpp), which splits
 // large ones over the threads and runs small ones on one.
 
