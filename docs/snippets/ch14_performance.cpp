@@ -83,3 +83,33 @@ TEST_CASE("ch14: threads and flush-to-zero around a training run") {
     << " → " << history["loss"].back();
   show(s.str());
 }
+
+TEST_CASE("ch14: at batch 1, plain SGD takes W ← W − η dz xᵀ straight from dz and x") {
+  hnn::Random rng(6);
+  hnn::Dense<float> layer(784, 256, rng, hnn::Init::he_uniform());
+  const auto params = layer.parameters();  // W, then b
+  Mf x(784, 1), dz(256, 1);
+  for (Index i = 0; i < x.size(); ++i)
+    x(i) = float(rng.uniform());
+  for (Index i = 0; i < dz.size(); ++i)
+    dz(i) = float(rng.uniform() - 0.5);
+  const Mf W0 = layer.W();
+  const float lr = 0.1f;
+
+  float* dW = params[0].grad_data();            // dW's storage, read raw below
+  std::fill(dW, dW + params[0].size(), 42.0f);  // mark it
+  hnn::zero_grad(params);
+  layer.forward(x, hnn::Mode::train);
+  layer.backward(dz);                // keeps copies of dz and x: 1,040 numbers
+  hnn::SGD<float>(lr).step(params);  // W ← W − η dz xᵀ, one product
+  const float unwritten = dW[0];
+  CHECK(unwritten == 42.0f);  // the 200,704 entries of dW were never written
+  CHECK(layer.W().isApprox(W0 - lr * dz * x.transpose()));
+  CHECK(params[0].grad().isApprox(dz * x.transpose()));  // reading dW computes it
+  CHECK(dW[0] == params[0].grad()(0, 0));
+  std::ostringstream s;
+  s << "dW(0, 0) after the step: " << unwritten
+    << " (unwritten); read through the Parameter: " << params[0].grad()(0, 0)
+    << " = dz(0) x(0) = " << dz(0) * x(0);
+  show(s.str());
+}
