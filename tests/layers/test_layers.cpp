@@ -159,17 +159,18 @@ TEST_CASE("Dense at small batches defers dW = dZ Xᵀ; plain SGD takes it as one
   CHECK(step(false, true).isApprox(expected, 1e-14));
 
   auto params = d.parameters();
-  SUBCASE("two backwards without zero_grad add up") {
+  auto deferred_backward = [&] {  // zero_grad, forward, backward: dW kept as dZ and X
     hnn::zero_grad(params);
     d.forward(X0, hnn::Mode::train);
     d.backward(dZ);
+  };
+  SUBCASE("two backwards without zero_grad add up") {
+    deferred_backward();
     d.backward(dZ);
     CHECK(params[0].grad().isApprox(2 * G));
   }
   SUBCASE("zero_grad forgets a deferred gradient") {
-    hnn::zero_grad(params);
-    d.forward(X0, hnn::Mode::train);
-    d.backward(dZ);
+    deferred_backward();
     hnn::zero_grad(params);
     CHECK(params[0].grad().isZero(0));
     const Matrix<double> W0 = d.W();
@@ -177,9 +178,7 @@ TEST_CASE("Dense at small batches defers dW = dZ Xᵀ; plain SGD takes it as one
     CHECK(d.W() == W0);
   }
   SUBCASE("a clipped gradient is what SGD applies") {
-    hnn::zero_grad(params);
-    d.forward(X0, hnn::Mode::train);
-    d.backward(dZ);
+    deferred_backward();
     const double norm = std::sqrt(G.squaredNorm() + params[1].grad().squaredNorm());
     hnn::clip_grad_norm(params, norm / 2);
     const Matrix<double> W0 = d.W();
@@ -187,9 +186,7 @@ TEST_CASE("Dense at small batches defers dW = dZ Xᵀ; plain SGD takes it as one
     CHECK(d.W().isApprox(W0 - lr * G * (norm / 2) / (norm + 1e-6), 1e-12));
   }
   SUBCASE("SGD with momentum reads the computed gradient") {
-    hnn::zero_grad(params);
-    d.forward(X0, hnn::Mode::train);
-    d.backward(dZ);
+    deferred_backward();
     const Matrix<double> W0 = d.W();
     hnn::SGDOptions o;
     o.learning_rate = lr;
