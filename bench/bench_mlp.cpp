@@ -21,15 +21,15 @@
 //            batches: forward Z = W·X for the three layers; backward dW = dZ·Xᵀ for the three,
 //            dX = Wᵀ·dZ for layers 2 and 3 (the first layer computes no input gradient). About
 //            1.0 MFLOP per sample. The roofline for `train`. `--products hnn` (default) computes
-//            them with hnn::product, as the layers do (split over the threads by hnn, depth-1
+//            them with hnn::set_product, as the layers do (split over the threads by hnn, depth-1
 //            products as outer products); `--products eigen` with plain Eigen (`noalias()`,
 //            Eigen's own threading), what an untuned loop gets.
 //   latency  one column through the trained-shape model in inference mode, `--reps` times,
 //            each call timed: model.predict(x) (returns a new matrix) and model.forward(x, infer)
 //            (returns a view). p50 / p99 / mean in microseconds.
 //   products each product of the step alone, timed three ways: Eigen on one thread, Eigen's
-//            threaded product on --threads, and hnn::product (which splits it or not):
-//            microseconds per call, medians of 7 rounds. What core/parallel.hpp's choices rest on.
+//            threaded product on --threads, and hnn::set_product (which splits it or not):
+//            microseconds per call, medians of 7 rounds. What perf/threads.hpp's choices rest on.
 //   profile  fit's loop written out with the same library calls (zero_grad, each layer's
 //            forward, loss value, loss gradient, each layer's backward, optimizer step), each
 //            phase timed: where the step's time goes.
@@ -61,8 +61,8 @@
 
 #include "hnn/hnn.hpp"
 
-#if __has_include("hnn/core/ftz.hpp")
-#include "hnn/core/ftz.hpp"
+#if __has_include("hnn/perf/flush_to_zero.hpp")
+#include "hnn/perf/flush_to_zero.hpp"
 #define HNN_BENCH_LIBRARY_FTZ 1
 #else
 #define HNN_BENCH_LIBRARY_FTZ 0
@@ -103,7 +103,7 @@ struct Args {
   bool ftz = false;
   std::uint64_t seed = 0;
   int reps = 20000;              // latency mode
-  std::string products = "hnn";  // gemm mode: hnn::product or plain Eigen
+  std::string products = "hnn";  // gemm mode: hnn::set_product or plain Eigen
 };
 
 [[noreturn]] void usage(const std::string& why) {
@@ -285,12 +285,15 @@ std::unique_ptr<hnn::Optimizer<float>> make_optimizer(const std::string& opt) {
   return std::make_unique<hnn::SGD<float>>(0.01);
 }
 
-hnn::FitOptions<float> one_epoch(hnn::Index batch) {
+// fit's own flush-to-zero (FitOptions::flush_to_zero, on by default for float) follows --ftz, so
+// a run without --ftz measures the configuration without it.
+hnn::FitOptions<float> one_epoch(hnn::Index batch, bool ftz) {
   hnn::FitOptions<float> o;
   o.epochs = 1;
   o.batch_size = batch;
   o.shuffle = false;
   o.verbosity = hnn::Verbosity::quiet;
+  o.flush_to_zero = ftz;
   return o;
 }
 
@@ -401,13 +404,13 @@ void run_train(const Args& a) {
     const hnn::Index n = std::min<hnn::Index>(a.samples, a.batch * a.warmup);
     const Mat Xw = random_inputs(n, a.seed);
     const hnn::Labels yw = y.head(n);
-    model.fit(Xw, yw, loss, *optimizer, one_epoch(a.batch));
+    model.fit(Xw, yw, loss, *optimizer, one_epoch(a.batch, a.ftz));
   }
   const Mat X = random_inputs(a.samples, a.seed);
 
   const double c0 = cpu_seconds();
   const auto t0 = Clock::now();
-  const hnn::History h = model.fit(X, y, loss, *optimizer, one_epoch(a.batch));
+  const hnn::History h = model.fit(X, y, loss, *optimizer, one_epoch(a.batch, a.ftz));
   const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
   const double cpu = cpu_seconds() - c0;
 
@@ -450,14 +453,14 @@ void run_gemm(const Args& a) {
     auto dz2 = dZ2.leftCols(n);
     auto dz1 = dZ1.leftCols(n);
     if (own) {
-      hnn::product(z1, W1, X);                 // Z₁ = W₁ X
-      hnn::product(z2, W2, z1);                // Z₂ = W₂ A₁
-      hnn::product(z3, W3, z2);                // Z₃ = W₃ A₂
-      hnn::product(dW3, dz3, z2.transpose());  // dW₃ = dZ₃ A₂ᵀ
-      hnn::product(dz2, W3.transpose(), dz3);  // dA₂ = W₃ᵀ dZ₃
-      hnn::product(dW2, dz2, z1.transpose());  // dW₂ = dZ₂ A₁ᵀ
-      hnn::product(dz1, W2.transpose(), dz2);  // dA₁ = W₂ᵀ dZ₂
-      hnn::product(dW1, dz1, X.transpose());   // dW₁ = dZ₁ Xᵀ   (no dX for the first layer)
+      hnn::set_product(z1, W1, X);                 // Z₁ = W₁ X
+      hnn::set_product(z2, W2, z1);                // Z₂ = W₂ A₁
+      hnn::set_product(z3, W3, z2);                // Z₃ = W₃ A₂
+      hnn::set_product(dW3, dz3, z2.transpose());  // dW₃ = dZ₃ A₂ᵀ
+      hnn::set_product(dz2, W3.transpose(), dz3);  // dA₂ = W₃ᵀ dZ₃
+      hnn::set_product(dW2, dz2, z1.transpose());  // dW₂ = dZ₂ A₁ᵀ
+      hnn::set_product(dz1, W2.transpose(), dz2);  // dA₁ = W₂ᵀ dZ₂
+      hnn::set_product(dW1, dz1, X.transpose());  // dW₁ = dZ₁ Xᵀ   (no dX for the first layer)
       return;
     }
     z1.noalias() = W1 * X;                 // Z₁ = W₁ X
@@ -556,7 +559,7 @@ void run_profile(const Args& a) {
   const hnn::SoftmaxCrossEntropy<float> loss;
   const hnn::Labels y = random_labels(a.samples, a.seed);
   const Mat X = random_inputs(a.samples, a.seed);
-  const auto params = model.parameters();
+  auto params = model.parameters();
   const std::size_t K = model.size();
   Mat dP;
 
@@ -637,7 +640,7 @@ void run_profile(const Args& a) {
 }
 
 // One product of the step, timed three ways: Eigen on one thread, Eigen's own threaded product
-// (Eigen::setNbThreads(T)), and hnn::product (hnn's choice: split over T threads or not).
+// (Eigen::setNbThreads(T)), and hnn::set_product (hnn's choice: split over T threads or not).
 void run_products(const Args& a) {
   const hnn::Index B = a.batch;
   hnn::Random rng(a.seed + 17);
@@ -696,13 +699,13 @@ void run_products(const Args& a) {
       };
       const double work = double(out) * double(in) * double(B);
       one(
-          "Z = W X", [&] { Z.noalias() = W * X; }, [&] { return hnn::product(Z, W, X); }, work);
+          "Z = W X", [&] { Z.noalias() = W * X; }, [&] { return hnn::set_product(Z, W, X); }, work);
       one(
           "dW = dZ Xt", [&] { dW.noalias() = dZ * X.transpose(); },
-          [&] { return hnn::product(dW, dZ, X.transpose()); }, work);
+          [&] { return hnn::set_product(dW, dZ, X.transpose()); }, work);
       one(
           "dX = Wt dZ", [&] { dX.noalias() = W.transpose() * dZ; },
-          [&] { return hnn::product(dX, W.transpose(), dZ); }, work);
+          [&] { return hnn::set_product(dX, W.transpose(), dZ); }, work);
     }
   }
   Eigen::setNbThreads(a.threads);

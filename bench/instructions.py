@@ -25,9 +25,9 @@ import subprocess
 import sys
 import tempfile
 
-# Functions inside which callgrind counts: fit() of hnn 0.1 (hnn::detail::fit<...>)
-# and of 0.2 (hnn::train<...>, model/train.hpp). Everything they call is counted too.
-TOGGLES = ["*fit<*", "hnn::train<*"]
+# Functions inside which callgrind counts: the loop of fit() in hnn 0.1 (hnn::detail::fit<...>)
+# and in 0.2 (hnn::detail::train<...>, model/train.hpp). Everything they call is counted too.
+TOGGLES = ["* hnn::detail::fit<*", "* hnn::detail::train<*"]  # demangled: return type first
 STEPS = {1: 200, 32: 20, 128: 10}  # steps in the shorter run; the longer has twice as many
 
 

@@ -375,7 +375,7 @@ def summarize(cells, records, latency, profiles, meta, products=()):
                         "hnn spread", "hnn cpu"], rows,
                        [">", "<", ">", ">", ">", ">", ">", ">", ">", "<", ">", ">", ">", ">",
                         ">"]))
-    lines.append("  GEMM = the step's products alone through hnn::product (as the layers compute "
+    lines.append("  GEMM = the step's products alone through hnn::set_product (as the layers compute "
                  "them); Eigen GEMM = the same products as plain Eigen noalias() calls with "
                  "Eigen's own threading; hnn+BLAS = hnn built with EIGEN_USE_BLAS on the "
                  "pthread OpenBLAS (OPENBLAS_NUM_THREADS=1; hnn splits the products).")
@@ -508,7 +508,7 @@ def summarize(cells, records, latency, profiles, meta, products=()):
     if products:
         lines.append("")
         lines.append("Each product of the step alone, µs per call (--mode products; medians of 7 "
-                     "rounds): Eigen on 1 thread, Eigen's own threading on T, and hnn::product "
+                     "rounds): Eigen on 1 thread, Eigen's own threading on T, and hnn::set_product "
                      "(split = threads it used for dst's columns)")
         rows = []
         for r in sorted(products, key=lambda r: (r["cell"]["threads"], r["cell"]["batch"])):
@@ -773,7 +773,7 @@ def main():
                        str(cell["samples"])] + (["--ftz"] if cell["ftz"] else [])
                 record("profile", 0, cell, "hnn", "profile", cmd, env, None, profiles)
         # Each product alone: one thread, Eigen's threads, hnn's choice (the basis of
-        # core/parallel.hpp's thresholds).
+        # perf/threads.hpp's thresholds).
         for cell in product_cells:
             env = dict(os.environ, OMP_NUM_THREADS=str(cell["threads"]))
             cmd = [str(exe), "--mode", "products", "--batch", str(cell["batch"]), "--threads",

@@ -85,7 +85,7 @@ std::vector<double> gradient_norms(hnn::Sequential<S>& model, const toy::Dataset
   loss.gradient(P, data.y, dP);  // dP = ∂L/∂P
   model.backward(dP);            // every ∂L/∂W, layer by layer from the top
   std::vector<double> norms;
-  for (const auto& p : model.parameters())
+  for (auto& p : model.parameters())
     if (p.name().back() == 'W') norms.push_back(double(p.grad().norm()));
   return norms;
 }

@@ -43,7 +43,7 @@ TEST_CASE("docs: backpropagation by hand through Dense, Tanh, Dense and softmax 
   hnn::Labels y(n);
   y << 0, 2, 1, 1, 0;
   auto model = two_layer_network();
-  const auto params = model.parameters();  // "0.W", "0.b", "2.W", "2.b"
+  auto params = model.parameters();  // "0.W", "0.b", "2.W", "2.b"
   const Matrix<double> W1 = params[0].value(), b1 = params[1].value();
   const Matrix<double> W2 = params[2].value(), b2 = params[3].value();
 
@@ -117,7 +117,7 @@ TEST_CASE("docs: the loss divides by n once; the layers' gradients are sums that
   y << 1, 0, 2, 1;
   hnn::SoftmaxCrossEntropy<double> loss;
   auto model = two_layer_network();
-  const auto params = model.parameters();
+  auto params = model.parameters();
 
   // ∂L/∂W1 for a batch, after zero_grad.
   auto gradient_of = [&](const Matrix<double>& Xb, const hnn::Labels& yb) {

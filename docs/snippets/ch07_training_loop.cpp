@@ -69,7 +69,7 @@ TEST_CASE("docs: fit runs this loop") {
   // By hand: the same steps.
   auto model = start;
   hnn::SGD<float> sgd(0.1);
-  const auto params = model.parameters();
+  auto params = model.parameters();
   const Index N = data.X.cols(), B = 32;
   Matrix<float> dP;
   for (int epoch = 0; epoch < 3; ++epoch) {

@@ -63,8 +63,8 @@ hnn::Vector<double> gradient(hnn::Sequential<double>& model, const Matrix<double
   model.backward(dP);
   hnn::Vector<double> g(model.parameter_count());
   Index k = 0;
-  for (const auto& p : model.parameters()) {
-    g.segment(k, p.size()) = Eigen::Map<const hnn::Vector<double>>(p.grad_data(), p.size());
+  for (auto& p : model.parameters()) {
+    g.segment(k, p.size()) = Eigen::Map<const hnn::Vector<double>>(p.grad().data(), p.size());
     k += p.size();
   }
   return g;

@@ -30,7 +30,7 @@ const std::vector<double> grads = {0.5, -0.3, 0.8, 0.1, -0.6};
 // w after one optimizer step per gradient in `grads`.
 double run(hnn::Optimizer<double>& opt) {
   Matrix<double> w = Matrix<double>::Constant(1, 1, 1.0), dw(1, 1);
-  const std::vector<hnn::Parameter<double>> params = {hnn::Parameter<double>("w", w, dw)};
+  std::vector<hnn::Parameter<double>> params = {hnn::Parameter<double>("w", w, dw)};
   for (const double g : grads) {
     dw(0, 0) = g;
     opt.step(params);
@@ -111,7 +111,7 @@ TEST_CASE("docs: each update rule, written out for one weight, is what the optim
 
 TEST_CASE("docs: with a constant gradient, momentum's step grows to η g / (1 − μ)") {
   Matrix<double> w = Matrix<double>::Zero(1, 1), dw = Matrix<double>::Constant(1, 1, 1.0);
-  const std::vector<hnn::Parameter<double>> params = {hnn::Parameter<double>("w", w, dw)};
+  std::vector<hnn::Parameter<double>> params = {hnn::Parameter<double>("w", w, dw)};
   hnn::SGDOptions o;
   o.learning_rate = 0.01;
   o.momentum = 0.9;
@@ -188,7 +188,7 @@ TEST_CASE("docs: weight decay in Adam is divided by √v̂; AdamW's is not") {
 
 TEST_CASE("docs: clipping by norm keeps the direction, clipping by value does not") {
   Matrix<double> w = Matrix<double>::Zero(2, 1), g(2, 1);
-  const std::vector<hnn::Parameter<double>> params = {hnn::Parameter<double>("w", w, g)};
+  std::vector<hnn::Parameter<double>> params = {hnn::Parameter<double>("w", w, g)};
 
   g << 3, 4;  // ‖g‖ = 5
   const double norm = hnn::clip_grad_norm(params, 1.0);
@@ -217,7 +217,7 @@ TEST_CASE("docs: gradient clipping in a hand-written training step") {
   rng.fill_uniform(Y, -1.0, 1.0);
   hnn::MSE<float> loss;
   hnn::SGD<float> sgd(0.1);
-  const auto params = model.parameters();
+  auto params = model.parameters();
 
   model.zero_grad();
   const hnn::ConstRef<float> P = model.forward(X, hnn::Mode::train);
@@ -228,7 +228,7 @@ TEST_CASE("docs: gradient clipping in a hand-written training step") {
   sgd.step(params);
 
   double after = 0;  // the global norm of what the optimizer was given
-  for (const auto& p : params)
+  for (auto& p : params)
     after += double(p.grad().squaredNorm());
   CHECK(before > 1.0);
   CHECK(std::sqrt(after) == doctest::Approx(1.0).epsilon(1e-5));

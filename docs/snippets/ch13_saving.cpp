@@ -248,12 +248,12 @@ class Scale : public hnn::Layer<Scalar> {
     return {hnn::Parameter<Scalar>("s", s_, ds_)};
   }
 
-  Index output_size(Index input_size) const override {
-    if (input_size != s_.rows()) {
+  hnn::Shape compute_output_shape(const hnn::Shape& input) const override {
+    if (input.rank() != 1 || input.size() != s_.rows()) {
       throw hnn::ShapeError("Scale: takes " + std::to_string(s_.rows()) + " features, given " +
-                            std::to_string(input_size));
+                            input.str());
     }
-    return input_size;
+    return input;
   }
   std::unique_ptr<hnn::Layer<Scalar>> clone() const override {
     return std::make_unique<Scale>(*this);

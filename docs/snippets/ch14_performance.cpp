@@ -31,9 +31,9 @@ TEST_CASE("ch14: hnn splits a product when its multiply-adds pay for a second th
       const Index in = l[0], out = l[1];
       const Mf W = Mf::Ones(out, in), X = Mf::Ones(in, n), dZ = Mf::Ones(out, n);
       Mf Z(out, n), dW(out, in);
-      const double work = double(out) * double(in) * double(n);  // the same for both
-      const int z_split = hnn::product(Z, W, X);                 // Z = W X
-      const int w_split = hnn::product(dW, dZ, X.transpose());   // dW = dZ Xᵀ
+      const double work = double(out) * double(in) * double(n);     // the same for both
+      const int z_split = hnn::set_product(Z, W, X);                // Z = W X
+      const int w_split = hnn::set_product(dW, dZ, X.transpose());  // dW = dZ Xᵀ
       // The rule: split when the work reaches the threshold, no side of the
       // product is narrower than ParallelThresholds::columns, and there are threads.
       const bool worth = work >= hnn::ParallelThresholds::product &&
@@ -71,12 +71,10 @@ TEST_CASE("ch14: threads and flush-to-zero around a training run") {
   // Threads: compile with -fopenmp (CMake: link OpenMP::OpenMP_CXX); then
   // OMP_NUM_THREADS, omp_set_num_threads() or Eigen::setNbThreads() choose
   // how many. Nothing to do in the code.
-  // Flush-to-zero: one scoped switch, in this thread and every OpenMP worker.
-  hnn::History history;
-  {
-    hnn::FlushToZero ftz;
-    history = model.fit(X, y, hnn::SoftmaxCrossEntropy<float>(), adam, options);
-  }
+  // Flush-to-zero: fit turns it on for a float model (FitOptions::flush_to_zero,
+  // on by default), in this thread and every OpenMP worker, and off again.
+  const hnn::History history = model.fit(X, y, hnn::SoftmaxCrossEntropy<float>(), adam, options);
+  CHECK(!hnn::FlushToZero::active());  // restored on return
   CHECK(history["loss"].back() < history["loss"].front());
   std::ostringstream s;
   s << "threads hnn may use here: " << hnn::max_threads() << "; loss " << history["loss"].front()
@@ -87,7 +85,7 @@ TEST_CASE("ch14: threads and flush-to-zero around a training run") {
 TEST_CASE("ch14: at batch 1, plain SGD takes W ← W − η dz xᵀ straight from dz and x") {
   hnn::Random rng(6);
   hnn::Dense<float> layer(784, 256, rng, hnn::Init::he_uniform());
-  const auto params = layer.parameters();  // W, then b
+  auto params = layer.parameters();  // W, then b
   Mf x(784, 1), dz(256, 1);
   for (Index i = 0; i < x.size(); ++i)
     x(i) = float(rng.uniform());
@@ -96,7 +94,7 @@ TEST_CASE("ch14: at batch 1, plain SGD takes W ← W − η dz xᵀ straight fro
   const Mf W0 = layer.W();
   const float lr = 0.1f;
 
-  float* dW = params[0].grad_data();            // dW's storage, read raw below
+  float* dW = params[0].grad().data();          // dW's storage, read raw below
   std::fill(dW, dW + params[0].size(), 42.0f);  // mark it
   hnn::zero_grad(params);
   layer.forward(x, hnn::Mode::train);

@@ -39,12 +39,13 @@ class FeatureScale : public hnn::Layer<Scalar> {
 
   std::string type_name() const override { return "FeatureScale"; }
 
-  hnn::Index output_size(hnn::Index input_size) const override {
-    if (input_size != gamma_.rows()) {
+  // A vector of `features` values in, the same shape out.
+  hnn::Shape compute_output_shape(const hnn::Shape& input) const override {
+    if (input.rank() != 1 || input.size() != gamma_.rows()) {
       throw hnn::ShapeError("FeatureScale: takes " + std::to_string(gamma_.rows()) +
-                            " features, but is given " + std::to_string(input_size));
+                            " features, but is given " + input.str());
     }
-    return input_size;
+    return input;
   }
 
  protected:

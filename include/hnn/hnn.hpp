@@ -1,16 +1,26 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 // The umbrella header: everything hnn offers, in the order the layers of the
-// library build on each other (see docs/ for the tutorial).
+// library build on each other (see docs/ for the tutorial). The deprecated
+// forwarding headers of hnn 0.1 (core/ftz.hpp, core/parallel.hpp,
+// model/fit.hpp) are not included.
 
+#include "hnn/core/buffer.hpp"
 #include "hnn/core/error.hpp"
 #include "hnn/core/file.hpp"
-#include "hnn/core/ftz.hpp"
-#include "hnn/core/parallel.hpp"
 #include "hnn/core/parameter.hpp"
 #include "hnn/core/random.hpp"
+#include "hnn/core/sequence_state.hpp"
+#include "hnn/core/settings.hpp"
 #include "hnn/core/shape.hpp"
 #include "hnn/core/types.hpp"
+
+#include "hnn/perf/blocked_update.hpp"
+#include "hnn/perf/elementwise.hpp"
+#include "hnn/perf/flush_to_zero.hpp"
+#include "hnn/perf/lazy_gradient.hpp"
+#include "hnn/perf/products.hpp"
+#include "hnn/perf/threads.hpp"
 
 #include "hnn/activations/elu.hpp"
 #include "hnn/activations/gelu.hpp"
@@ -42,7 +52,9 @@
 
 #include "hnn/layers/activation.hpp"
 #include "hnn/layers/dense.hpp"
+#include "hnn/layers/flatten.hpp"
 #include "hnn/layers/layer.hpp"
+#include "hnn/layers/reshape.hpp"
 #include "hnn/layers/softmax.hpp"
 
 #include "hnn/optimizers/adagrad.hpp"
@@ -56,16 +68,19 @@
 
 #include "hnn/model/callbacks.hpp"
 #include "hnn/model/csv_export.hpp"
-#include "hnn/model/fit.hpp"
 #include "hnn/model/fit_options.hpp"
 #include "hnn/model/history.hpp"
 #include "hnn/model/metrics.hpp"
 #include "hnn/model/monitor.hpp"
+#include "hnn/model/progress.hpp"
 #include "hnn/model/sequential.hpp"
+#include "hnn/model/train.hpp"
+#include "hnn/model/training_state.hpp"
 
 #include "hnn/plot/svg.hpp"
 
 #include "hnn/io/binary.hpp"
+#include "hnn/io/checkpoint.hpp"
 #include "hnn/io/model_file.hpp"
 #include "hnn/io/registry.hpp"
 

@@ -60,7 +60,7 @@ class ScaleShift : public hnn::Layer<double> {
   }
 
   std::string type_name() const override { return "ScaleShift"; }
-  Index output_size(Index input_size) const override { return input_size; }
+  hnn::Shape compute_output_shape(const hnn::Shape& input) const override { return input; }
 
  protected:
   In forward_impl(In X, hnn::Mode /*mode*/) override {
@@ -217,7 +217,7 @@ TEST_CASE("a custom layer's parameter gradients accumulate over backward calls")
     once.emplace_back(p.grad());
   layer.forward(X, hnn::Mode::train);
   layer.backward(dY);
-  const auto params = layer.parameters();
+  auto params = layer.parameters();
   for (std::size_t k = 0; k < params.size(); ++k) {
     INFO("parameter " << params[k].name());
     CHECK(once[k].norm() > 0);
@@ -334,7 +334,7 @@ TEST_CASE("check_layer leaves parameters and parameter gradients exactly as they
     // Non-zero gradients from an earlier backward, as in the middle of training.
     const Matrix<double> X0 = hnn_test::away_from_zero(4, 2, 6);
     layer->forward(X0, hnn::Mode::train);
-    layer->backward(Matrix<double>::Ones(layer->output_size(4), 2));
+    layer->backward(Matrix<double>::Ones(layer->compute_output_shape(4).size(), 2));
     std::vector<Matrix<double>> values, grads;
     for (auto& p : layer->parameters()) {
       values.emplace_back(p.value());

@@ -309,13 +309,13 @@ TEST_CASE("one sample per column: a partial batch is a view, not a copy") {
 
 TEST_CASE("Parameter: name, shape, and views that write through to the storage") {
   Matrix<double> value = Matrix<double>::Zero(2, 3), grad = Matrix<double>::Zero(2, 3);
-  const hnn::Parameter<double> p("W", value, grad);
+  hnn::Parameter<double> p("W", value, grad);
   CHECK(p.name() == "W");
   CHECK(p.rows() == 2);
   CHECK(p.cols() == 3);
   CHECK(p.size() == 6);
-  CHECK(p.value_data() == value.data());
-  CHECK(p.grad_data() == grad.data());
+  CHECK(p.value().data() == value.data());
+  CHECK(p.grad().data() == grad.data());
 
   p.value()(1, 2) = 5;
   CHECK(value(1, 2) == 5);
@@ -348,7 +348,7 @@ TEST_CASE("Parameter views write through to a layer's weights") {
   CHECK(z(0, 0) == 3.0f);
   CHECK(z(1, 0) == 5.0f);
 
-  // A raw-pointer update (as an optimizer does) is seen too.
-  params[0].value_data()[0] = -7.0f;
+  // A raw-pointer update is seen too.
+  params[0].value().data()[0] = -7.0f;
   CHECK(dense.W()(0, 0) == -7.0f);
 }

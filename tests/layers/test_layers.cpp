@@ -116,7 +116,7 @@ TEST_CASE("zero_grad on a Dense layer: the next backward writes, and readers see
   CHECK(params[0].grad().isZero(0));
   CHECK(params[1].grad().isZero(0));
   hnn::zero_grad(params);
-  const double* g = params[0].grad_data();
+  const double* g = params[0].grad().data();
   CHECK(std::all_of(g, g + params[0].size(), [](double v) { return v == 0; }));
   // An optimizer stepping after zero_grad, without a backward, sees zeros too.
   hnn::zero_grad(params);
@@ -241,7 +241,8 @@ TEST_CASE("Dense: shape errors name the layer and both shapes") {
   d.forward(X42, hnn::Mode::train);
   hnn_test::check_throws_with<hnn::ShapeError>([&] { d.backward(Matrix<float>::Zero(3, 7)); },
                                                "expected (3 × 2)");
-  hnn_test::check_throws_with<hnn::ShapeError>([&] { d.output_size(5); }, "takes 4 inputs");
+  hnn_test::check_throws_with<hnn::ShapeError>([&] { d.compute_output_shape(5); },
+                                               "takes a vector of 4 values per sample");
   hnn_test::check_throws_with<hnn::ArgumentError>([&] { hnn::Dense<float>(0, 3, rng); },
                                                   "sizes must be positive");
 }

@@ -255,14 +255,14 @@ struct NormSpy : hnn::Optimizer<float> {
   std::string name() const override { return "NormSpy"; }
 
  protected:
-  void update(const hnn::Parameter<float>&, std::size_t k) override {
+  void update(hnn::Parameter<float>&, std::size_t k) override {
     if (k != 0) return;  // once per step
     double sum = 0;
-    for (const auto& p : params)
+    for (auto& p : params)
       sum += double(p.grad().squaredNorm());
     largest = std::max(largest, std::sqrt(sum));
   }
-  void reset_state() override {}
+  StateTensors state_tensors() override { return {}; }
 };
 }  // namespace
 

@@ -134,7 +134,7 @@ TEST_CASE("the first layer computes no input gradient, and parameters are named 
   model.add(hnn::Dense<double>(2, 3, rng)).add(hnn::Dense<double>(3, 1, rng));
   CHECK_FALSE(model.layer(0).input_gradient_wanted());
   CHECK(model.layer(1).input_gradient_wanted());
-  const auto params = model.parameters();
+  auto params = model.parameters();
   REQUIRE(params.size() == 4);
   CHECK(params[0].name() == "0.W");
   CHECK(params[3].name() == "1.b");
@@ -150,22 +150,50 @@ TEST_CASE("zero_grad resets what backward accumulated") {
   model.backward(Matrix<double>::Ones(2, 3));
   CHECK(model.parameters()[0].grad().squaredNorm() > 0);
   model.zero_grad();
-  for (const auto& p : model.parameters())
+  for (auto& p : model.parameters())
     CHECK(p.grad().squaredNorm() == 0);
 }
 
-TEST_CASE("summary lists layers, output shapes and parameter counts") {
+TEST_CASE("summary lists layers, per-sample output shapes and parameter counts") {
   hnn::Random rng(1);
-  hnn::Sequential<float> model(784);
-  model.add(hnn::Dense<float>(784, 256, rng))
+  hnn::Sequential<float> model(hnn::Shape{1, 28, 28});
+  model.add(hnn::Flatten<float>())
+      .add(hnn::Dense<float>(784, 256, rng))
       .add(hnn::Activation<float, hnn::ReLU>())
       .add(hnn::Dense<float>(256, 10, rng));
   const std::string s = model.summary();
   INFO(s);
-  CHECK(s.find("Dense(784 → 256)") != std::string::npos);
-  CHECK(s.find("(256 × n)") != std::string::npos);
-  CHECK(s.find("200960") != std::string::npos);  // 784·256 + 256
-  CHECK(s.find("203530") != std::string::npos);  // + 256·10 + 10
+  CHECK(s.find("input                       1×28×28") != std::string::npos);
+  CHECK(s.find("0   Flatten                     784                      0") != std::string::npos);
+  CHECK(s.find("Dense(784 → 256)            256                 200960") != std::string::npos);
+  CHECK(s.find("203530") != std::string::npos);   // + 256·10 + 10
+  CHECK(s.find("buffers") == std::string::npos);  // none in this model
+}
+
+TEST_CASE("Sequential of shaped samples: each layer is told the shape before it") {
+  hnn::Random rng(1);
+  hnn::Sequential<float> model(hnn::Shape{2, 3, 4});
+  CHECK(model.input_shape() == hnn::Shape{2, 3, 4});
+  CHECK(model.input_size() == 24);
+  model.add(hnn::Activation<float, hnn::Tanh>());  // element-wise: keeps the shape
+  CHECK(model.output_shape() == hnn::Shape{2, 3, 4});
+  CHECK(model.layer(0).input_shape() == hnn::Shape{2, 3, 4});
+  hnn_test::check_throws_with<hnn::ShapeError>(
+      [&] { model.add(hnn::Dense<float>(24, 5, rng)); },
+      "does not fit after Tanh, which gives samples of 2×3×4: Dense(24 → 5): takes a vector of "
+      "24 values per sample, but is given 2×3×4 (put a Flatten before it)");
+  model.add(hnn::Reshape<float>(hnn::Shape{6, 4})).add(hnn::Flatten<float>());
+  CHECK(model.output_shape() == hnn::Shape{24});
+  model.add(hnn::Dense<float>(24, 5, rng));
+  CHECK(model.output_size() == 5);
+  // A batch of the wrong number of rows names the shape it needed.
+  const Matrix<float> wrong = Matrix<float>::Zero(23, 2);
+  hnn_test::check_throws_with<hnn::ShapeError>(
+      [&] { model.forward(wrong, hnn::Mode::infer); },
+      "input has shape (23 × 2), expected 24 rows (samples of 2×3×4 = 24 values)");
+  hnn_test::check_throws_with<hnn::ArgumentError>([] { hnn::Sequential<float> m{hnn::Shape()}; },
+                                                  "the input shape is unknown");
+  hnn_test::check_throws_with<hnn::ShapeError>([] { hnn::Shape{2, 0}; }, "every dimension");
 }
 
 TEST_CASE("a copied model is independent of the original") {

@@ -313,9 +313,9 @@ hnn::Sequential<double> make_model(const Fixture& mlp) {
       .add(hnn::Dense<double>(8, 6, rng))
       .add(hnn::Activation<double, hnn::Tanh>())
       .add(hnn::Dense<double>(6, 3, rng));
-  const auto params = model.parameters();
+  auto params = model.parameters();
   REQUIRE(params.size() == 6);
-  for (const auto& p : params) {
+  for (auto& p : params) {
     const Mat& w = mlp.matrix(p.name());
     REQUIRE_MESSAGE((w.rows() == p.rows() && w.cols() == p.cols()),
                     mlp.source() << ": " << p.name() << " is " << hnn::shape_string(w)
@@ -422,7 +422,7 @@ void check_optimizer(const std::string& file, const std::string& expected_optimi
 
   Comparer compare(file);
   compare.check("loss_per_step", losses, f.matrix("loss_per_step"));
-  for (const auto& p : model.parameters())
+  for (auto& p : model.parameters())
     compare.check(p.name() + " after " + std::to_string(steps) + " steps", p.value(),
                   f.matrix(p.name()));
 }
@@ -440,7 +440,7 @@ TEST_CASE("pinned to PyTorch: logits, loss and every parameter gradient") {
   Comparer compare("mlp.txt");
   compare.check("logits", logits, mlp.matrix("logits"));
   compare.check("loss", Mat::Constant(1, 1, loss), Mat::Constant(1, 1, mlp.scalar("loss")));
-  for (const auto& p : model.parameters())
+  for (auto& p : model.parameters())
     compare.check("gradient of " + p.name(), p.grad(), mlp.matrix("grad." + p.name()));
 }
 

@@ -100,7 +100,7 @@ void check_no_allocation(const std::string& what, F&& step) {
 template <typename LayerT>
 void check_layer(const std::string& name, LayerT& layer, Index rows) {
   const Matrix<float> X8 = Matrix<float>::Random(rows, 8), X5 = Matrix<float>::Random(rows, 5);
-  const Index out = layer.output_size(rows);
+  const Index out = layer.compute_output_shape(rows).size();
   const Matrix<float> G8 = Matrix<float>::Random(out, 8), G5 = Matrix<float>::Random(out, 5);
   layer.forward(X8, hnn::Mode::train);
   layer.backward(G8);
@@ -147,7 +147,7 @@ TEST_CASE("no allocation: every layer in a steady loop") {
 TEST_CASE("no allocation: Dense's deferred dW, plain SGD's step from it, and reading it") {
   hnn::Random rng(3);
   hnn::Dense<float> layer(32, 24, rng);  // 8 (32 + 24) ≤ 32 · 24: backward defers dW
-  const auto params = layer.parameters();
+  auto params = layer.parameters();
   hnn::SGD<float> sgd(0.01);
   const Matrix<float> X8 = Matrix<float>::Random(32, 8), X5 = Matrix<float>::Random(32, 5);
   const Matrix<float> G8 = Matrix<float>::Random(24, 8), G5 = Matrix<float>::Random(24, 5);
@@ -217,8 +217,8 @@ TEST_CASE("no allocation: every optimizer step after the first") {
   all.push_back(std::make_unique<hnn::AdamW<float>>(1e-3));
   hnn::Random rng(2);
   hnn::Dense<float> layer(5, 3, rng);
-  const auto params = layer.parameters();
-  for (const auto& p : params)
+  auto params = layer.parameters();
+  for (auto& p : params)
     p.grad().setConstant(0.1f);
   for (auto& opt : all) {
     opt->step(params);

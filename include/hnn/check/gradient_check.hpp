@@ -17,7 +17,7 @@
 //
 // For a layer, the scalar to differentiate is L = Σ (Y ⊙ G) with G a fixed
 // random matrix: then ∂L/∂Y = G, and one backward(G) yields every analytic
-// gradient (input and parameters) at once.
+// gradient (input, parameters, initial sequence state) at once.
 
 #include <algorithm>
 #include <cmath>
@@ -39,7 +39,7 @@ namespace hnn {
 struct CheckOptions {
   double step = 1e-5;       // h
   double tolerance = 1e-6;  // largest acceptable error per tensor
-  std::uint64_t seed = 1;   // for G
+  std::uint64_t seed = 1;   // for G, and for the generator handed to every forward
   Mode mode = Mode::train;  // what forward is told
 };
 
@@ -125,10 +125,52 @@ Matrix<double> numeric_gradient(F&& f, Eigen::MatrixBase<Derived>& x, double h =
   return g;
 }
 
-// Checks a layer's input gradient and every parameter gradient at input X,
-// and that backward accumulates (+=) into the parameter gradients. The
-// layer's parameters and parameter gradients are left exactly as they were,
-// and its last forward input is X.
+namespace detail {
+
+// What a check must hold fixed while it perturbs one tensor: the layer's
+// buffers (a training forward may update running statistics) and its
+// sequence state (a stateful forward moves it on) are put back before every
+// forward.
+template <typename Owner>
+class HeldState {
+ public:
+  explicit HeldState(Owner& owner) : owner_(owner) {
+    for (auto& b : owner.buffers())
+      buffers_.emplace_back(b.value());
+    for (auto& s : owner.sequence_state())
+      states_.emplace_back(s.initial());
+  }
+  // The saved sequence state k, which a check may perturb before restore().
+  Matrix<double>& state(std::size_t k) { return states_[k]; }
+  std::size_t states() const { return states_.size(); }
+  void restore() {
+    auto buffers = owner_.buffers();
+    for (std::size_t k = 0; k < buffers.size() && k < buffers_.size(); ++k)
+      buffers[k].value() = buffers_[k];
+    auto states = owner_.sequence_state();
+    for (std::size_t k = 0; k < states.size() && k < states_.size(); ++k) {
+      if (states[k].rows() == states_[k].rows() && states[k].cols() == states_[k].cols()) {
+        states[k].initial() = states_[k];
+      }
+    }
+  }
+
+ private:
+  Owner& owner_;
+  std::vector<Matrix<double>> buffers_, states_;
+};
+
+}  // namespace detail
+
+// Checks a layer's input gradient, every parameter gradient and the gradient
+// of every sequence state (∂L/∂h₀) at input X, and that backward accumulates
+// (+=) into the parameter gradients. The layer's parameters, gradients,
+// buffers and sequence state are left as they were, and its last forward
+// input is X.
+//
+// Every forward is handed a generator seeded with options.seed, so a layer
+// that draws random numbers in training (dropout) draws the same ones each
+// time: the check compares against finite differences of the same mask.
 inline GradientReport check_layer(Layer<double>& layer, const Matrix<double>& X,
                                   const CheckOptions& options = {}) {
   GradientReport report;
@@ -136,11 +178,22 @@ inline GradientReport check_layer(Layer<double>& layer, const Matrix<double>& X,
   report.tolerance = options.tolerance;
 
   Matrix<double> x = X;
-  const Index out_rows = layer.output_size(x.rows());
+  const Index out_rows = layer.input_shape().known()
+                             ? layer.output_shape().size()
+                             : layer.compute_output_shape(Shape(x.rows())).size();
   Random rng(options.seed);
   Matrix<double> G(out_rows, x.cols());
   rng.fill_normal(G, 0.0, 1.0);
-  auto loss = [&]() { return layer.forward(x, options.mode).cwiseProduct(G).sum(); };  // Σ Y ⊙ G
+  const auto forward = [&](const Matrix<double>& in) {
+    Random draws(options.seed);  // the same draws at every forward
+    return layer.forward(in, options.mode, draws);
+  };
+  forward(x);  // sizes the layer's sequence state for this batch
+  detail::HeldState<Layer<double>> held(layer);
+  auto loss = [&]() {  // Σ Y ⊙ G
+    held.restore();
+    return forward(x).cwiseProduct(G).sum();
+  };
 
   // Analytic: one forward and one backward(G). The parameter gradients start
   // from random values R, not zero, so a layer that overwrites (=) instead of
@@ -155,12 +208,19 @@ inline GradientReport check_layer(Layer<double>& layer, const Matrix<double>& X,
   }
   const bool wanted = layer.input_gradient_wanted();
   layer.set_input_gradient_wanted(true);
-  layer.forward(x, options.mode);
+  held.restore();
+  forward(x);
   const Matrix<double> dX = layer.backward(G);
   layer.set_input_gradient_wanted(wanted);
   std::vector<Matrix<double>> analytic;
   for (std::size_t k = 0; k < params.size(); ++k)
     analytic.emplace_back(params[k].grad() - start_grads[k]);
+  std::vector<Matrix<double>> state_grads;
+  std::vector<std::string> state_names;
+  for (auto& s : layer.sequence_state()) {
+    state_grads.emplace_back(s.grad());
+    state_names.push_back(s.name());
+  }
 
   // Numeric, tensor by tensor.
   report.tensors.push_back(
@@ -172,8 +232,15 @@ inline GradientReport check_layer(Layer<double>& layer, const Matrix<double>& X,
                                                options.tolerance));
     params[k].grad() = saved_grads[k];
   }
+  for (std::size_t k = 0; k < held.states() && k < state_grads.size(); ++k) {
+    report.tensors.push_back(compare_gradients(state_names[k], state_grads[k],
+                                               numeric_gradient(loss, held.state(k), options.step),
+                                               options.tolerance));
+  }
   // Leave the layer holding the caller's X, not our copy (which dies here).
-  layer.forward(X, options.mode);
+  held.restore();
+  forward(X);
+  held.restore();
   return report;
 }
 

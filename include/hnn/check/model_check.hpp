@@ -13,20 +13,40 @@
 
 namespace hnn {
 
+// Every forward is handed a generator seeded with options.seed (the same
+// draws each time), and the model's buffers and sequence state are put back
+// before each one; the gradients of the sequence state (∂L/∂h₀) are checked
+// too.
 template <typename Target>
 GradientReport check_model(Sequential<double>& model, const Matrix<double>& X, const Target& target,
                            const Loss<double>& loss, const CheckOptions& options = {}) {
   GradientReport report;
   report.subject = "model with " + loss.name();
   report.tolerance = options.tolerance;
-  auto L = [&]() { return loss.value(model.forward(X, options.mode), target); };
+  const auto forward = [&]() {
+    Random draws(options.seed);
+    return model.forward(X, options.mode, draws);
+  };
+  forward();  // sizes the sequence state for this batch
+  detail::HeldState<Sequential<double>> held(model);
+  auto L = [&]() {
+    held.restore();
+    return loss.value(forward(), target);
+  };
 
   // Analytic: one forward and backward from zeroed gradients.
   model.zero_grad();
-  const ConstRef<double> P = model.forward(X, options.mode);
+  held.restore();
+  const ConstRef<double> P = forward();
   Matrix<double> dP(P.rows(), P.cols());
   loss.gradient(P, target, dP);
   model.backward(dP);
+  std::vector<Matrix<double>> state_grads;
+  std::vector<std::string> state_names;
+  for (auto& s : model.sequence_state()) {
+    state_grads.emplace_back(s.grad());
+    state_names.push_back(s.name());
+  }
 
   for (auto& p : model.parameters()) {
     const Matrix<double> analytic = p.grad();
@@ -34,6 +54,12 @@ GradientReport check_model(Sequential<double>& model, const Matrix<double>& X, c
     report.tensors.push_back(compare_gradients(
         p.name(), analytic, numeric_gradient(L, value, options.step), options.tolerance));
   }
+  for (std::size_t k = 0; k < held.states() && k < state_grads.size(); ++k) {
+    report.tensors.push_back(compare_gradients(state_names[k], state_grads[k],
+                                               numeric_gradient(L, held.state(k), options.step),
+                                               options.tolerance));
+  }
+  held.restore();
   model.zero_grad();
   return report;
 }

@@ -1,190 +1,24 @@
 // SPDX-License-Identifier: MIT
 #pragma once
-// Threads: how hnn spreads one training step over the cores.
-//
-// hnn uses OpenMP when the program is compiled with it (-fopenmp; in CMake,
-// link OpenMP::OpenMP_CXX) and otherwise runs everything on the calling
-// thread. The number of threads is Eigen's, Eigen::nbThreads(): the
-// OMP_NUM_THREADS / omp_set_num_threads() setting, unless the program chose
-// another with Eigen::setNbThreads().
-//
-// Two rules, both measured on the benchmark's MLP (docs/14-performance.md):
-//
-// 1. Work is split only when it is large enough to pay for waking a second
-//    thread (~3 µs here) and for moving data between the cores' caches;
-//    anything smaller runs on the calling thread alone, so a second core
-//    never makes a step slower.
-// 2. hnn splits its matrix products itself: each thread runs Eigen's
-//    single-threaded product on its share of the result's columns. At the
-//    shapes of small networks that is 1.5–1.9× faster on 2 cores than
-//    Eigen's own threaded product, which is slower than one thread below a
-//    batch of ~100 samples.
-//
-// product(dst, A, B) applies both to a product. parallel_columns(rows, cols,
-// f) splits element-wise work on a batch (activations) over its columns, as
-// product splits Z = W X, so each thread works on the columns it just
-// computed, still in its core's cache. parallel_column_blocks splits a
-// parameter's element-wise work (zero_grad, optimizer updates) the way its
-// gradient was split (Parameter::grad_threads). Each thread always gets the
-// same contiguous block of columns for the same sizes and thread count, so
-// results are bit-identical run to run.
+// Deprecated (hnn 0.2): the thread machinery moved to hnn/perf/threads.hpp and
+// the products to hnn/perf/products.hpp, where product(dst, A, B, accumulate)
+// became the named verbs set_product(dst, A, B) (dst = A B) and
+// add_product(dst, A, B) (dst += A B). This header includes both and keeps
+// the old product() as a thin shim.
 
-#include <algorithm>
-#include <type_traits>
-
-#include "hnn/core/types.hpp"
-
-#if defined(_OPENMP)
-#include <omp.h>
-#endif
+#include "hnn/perf/products.hpp"
+#include "hnn/perf/threads.hpp"
 
 namespace hnn {
 
-// Below these sizes the work runs on one thread (measured: docs/14-performance.md).
-struct ParallelThresholds {
-  // Multiply-adds (rows · columns · depth) of one matrix product.
-  static constexpr double product = 1.5e6;
-  // The narrowest side of a product, and the columns (samples) of an
-  // activation's batch. A first-layer product at batch 32 runs 1.3–1.9×
-  // faster split over 2 threads, yet a whole training step at batch 32 was
-  // slower split (96k samples/s against 111k): the columns each thread
-  // computes must then travel to the other core for the next, unsplit,
-  // steps. From batch 64 on the split wins.
-  static constexpr Index columns = 64;
-  // Elements of a batch an activation layer works on (parallel_columns).
-  static constexpr Index elements = Index(1) << 12;
-};
-
-// How many threads hnn may use here: Eigen's thread count, or 1 without
-// OpenMP or inside a parallel region the program opened itself.
-inline int max_threads() {
-#if defined(_OPENMP)
-  return omp_in_parallel() ? 1 : std::max(1, Eigen::nbThreads());
-#else
-  return 1;
-#endif
-}
-
-// While it exists, Eigen's own products run on the calling thread only, and
-// everything is put back as it was on destruction. Eigen reads its thread
-// count from the thread's OpenMP setting (per thread, so this is safe when
-// several threads train models at once), unless the program fixed it with
-// Eigen::setNbThreads(), which is one variable for the whole process.
-class EigenSingleThread {
- public:
-  EigenSingleThread() {
-#if defined(_OPENMP)
-    omp_threads_ = omp_get_max_threads();
-    if (omp_threads_ > 1) omp_set_num_threads(1);
-    if (Eigen::nbThreads() > 1) {  // fixed by Eigen::setNbThreads
-      eigen_threads_ = Eigen::nbThreads();
-      Eigen::setNbThreads(1);
-    }
-#endif
-  }
-  ~EigenSingleThread() {
-#if defined(_OPENMP)
-    if (eigen_threads_ > 0) Eigen::setNbThreads(eigen_threads_);
-    if (omp_threads_ > 1) omp_set_num_threads(omp_threads_);
-#endif
-  }
-  EigenSingleThread(const EigenSingleThread&) = delete;
-  EigenSingleThread& operator=(const EigenSingleThread&) = delete;
-
- private:
-#if defined(_OPENMP)
-  int omp_threads_ = 1;
-  int eigen_threads_ = 0;
-#endif
-};
-
-namespace detail {
-// Thread t's share of [0, n) among `threads`: contiguous, the same for the same n.
-inline void share(Index n, int t, int threads, Index& begin, Index& end) {
-  const Index per = (n + threads - 1) / threads;
-  begin = std::min(n, Index(t) * per);
-  end = std::min(n, begin + per);
-}
-}  // namespace detail
-
-// f(begin, end) over the elements of a column-major (rows × cols) tensor,
-// split over `threads` in the column blocks product() gives each thread.
-template <typename F>
-void parallel_column_blocks(Index rows, Index cols, int threads, F&& f) {
-  threads = std::min(threads, max_threads());
-  if (threads <= 1) {
-    f(Index(0), rows * cols);
-    return;
-  }
-#if defined(_OPENMP)
-#pragma omp parallel num_threads(threads)
-  {
-    Index begin, end;
-    detail::share(cols, omp_get_thread_num(), omp_get_num_threads(), begin, end);
-    if (end > begin) f(begin * rows, end * rows);
-  }
-#endif
-}
-
-// Element-wise work over the columns of a (rows × cols) matrix: f(first, count).
-template <typename F>
-void parallel_columns(Index rows, Index cols, F&& f) {
-  const bool worth =
-      rows * cols >= ParallelThresholds::elements && cols >= ParallelThresholds::columns;
-  parallel_column_blocks(1, cols, worth ? max_threads() : 1,
-                         [&f](Index begin, Index end) { f(begin, end - begin); });
-}
-
-// Over how many threads product() splits a (rows × depth)(depth × cols)
-// product: all of them when it has enough multiply-adds and no side
-// narrower than ParallelThresholds::columns, else 1.
-inline int product_threads(Index rows, Index depth, Index cols) {
-  const double work = double(rows) * double(depth) * double(cols);
-  const Index narrowest = std::min({rows, depth, cols});
-  return work >= ParallelThresholds::product && narrowest >= ParallelThresholds::columns
-             ? max_threads()
-             : 1;
-}
-
 // dst = A B, or dst += A B with `accumulate`; with `alpha`, dst (+)= alpha A B.
-// dst must not alias A or B.
-//
-// One thread: Eigen's product, with Eigen's own threading off. Depth 1 (one
-// sample's dW = dz xᵀ) is an outer product, which Eigen's general product
-// handles at a fraction of the speed of its outer-product loop. Large
-// products: each thread computes a block of dst's columns, A times the
-// matching columns of B.
-//
-// Returns over how many threads dst's columns were split (1: not split).
 template <typename Dst, typename Lhs, typename Rhs>
-int product(Dst&& dst, const Lhs& A, const Rhs& B, bool accumulate = false,
-            typename std::decay_t<Dst>::Scalar alpha = 1) {
-  const int threads = product_threads(A.rows(), A.cols(), B.cols());
-  if (threads <= 1) {
-    EigenSingleThread single;
-    if (A.cols() == 1) {  // outer product a bᵀ (alpha on b: Eigen reads b one by one)
-      if (accumulate) {
-        dst.noalias() += A.col(0) * (alpha * B.row(0));
-      } else {
-        dst.noalias() = A.col(0) * (alpha * B.row(0));
-      }
-    } else if (accumulate) {
-      dst.noalias() += alpha * A * B;
-    } else {
-      dst.noalias() = alpha * A * B;
-    }
-    return 1;
-  }
-  // Inside the region Eigen sees omp_get_num_threads() > 1 and stays on one thread.
-  parallel_column_blocks(1, dst.cols(), threads, [&](Index begin, Index end) {
-    auto d = dst.middleCols(begin, end - begin);
-    if (accumulate) {
-      d.noalias() += alpha * A * B.middleCols(begin, end - begin);
-    } else {
-      d.noalias() = alpha * A * B.middleCols(begin, end - begin);
-    }
-  });
-  return threads;
+[[deprecated("use set_product, add_product or add_scaled_product (hnn/perf/products.hpp)")]] int
+product(Dst&& dst, const Lhs& A, const Rhs& B, bool accumulate = false,
+        typename std::decay_t<Dst>::Scalar alpha = 1) {
+  using S = typename std::decay_t<Dst>::Scalar;
+  if (accumulate) return add_scaled_product(dst, alpha, A, B);
+  return detail::product<detail::Write::set>(dst, A, B, S(alpha));
 }
 
 }  // namespace hnn

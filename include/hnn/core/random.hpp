@@ -5,10 +5,17 @@
 // std::normal_distribution are implementation-defined, so hnn draws its own
 // from the 64-bit Mersenne Twister (whose output the standard fixes):
 // uniform doubles from the top 53 bits, normals by Box–Muller.
+//
+// state() and set_state() save and restore the whole generator (the engine
+// and Box–Muller's spare), so a training run can stop and resume drawing the
+// same numbers it would have drawn (io/checkpoint.hpp).
 
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <random>
+#include <sstream>
+#include <string>
 #include <utility>
 
 #include "hnn/core/error.hpp"
@@ -23,6 +30,30 @@ class Random {
   void seed(std::uint64_t s) {
     engine_.seed(s);
     has_spare_ = false;
+  }
+
+  // The generator's state as text: the Mersenne Twister's 312 words (the
+  // standard's stream format), then the spare normal, exactly.
+  std::string state() const {
+    std::ostringstream s;
+    std::uint64_t spare_bits = 0;
+    std::memcpy(&spare_bits, &spare_, sizeof spare_bits);
+    s << engine_ << ' ' << (has_spare_ ? 1 : 0) << ' ' << spare_bits;
+    return s.str();
+  }
+  // Restores a state() string; ArgumentError if it is not one.
+  void set_state(const std::string& text) {
+    std::istringstream s(text);
+    std::mt19937_64 engine;
+    int has_spare = -1;
+    std::uint64_t spare_bits = 0;
+    s >> engine >> has_spare >> spare_bits;
+    if (!s || (has_spare != 0 && has_spare != 1) || !(s >> std::ws).eof()) {
+      throw ArgumentError("Random::set_state: not a state written by Random::state()");
+    }
+    engine_ = engine;
+    has_spare_ = has_spare == 1;
+    std::memcpy(&spare_, &spare_bits, sizeof spare_bits);
   }
 
   // Uniform in [0, 1).

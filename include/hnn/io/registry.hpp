@@ -15,6 +15,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "hnn/activations/elu.hpp"
 #include "hnn/activations/gelu.hpp"
@@ -28,19 +29,16 @@
 #include "hnn/activations/tanh.hpp"
 #include "hnn/core/error.hpp"
 #include "hnn/core/random.hpp"
+#include "hnn/core/settings.hpp"
+#include "hnn/core/shape.hpp"
 #include "hnn/layers/activation.hpp"
 #include "hnn/layers/dense.hpp"
+#include "hnn/layers/flatten.hpp"
 #include "hnn/layers/layer.hpp"
+#include "hnn/layers/reshape.hpp"
 #include "hnn/layers/softmax.hpp"
 
 namespace hnn {
-
-// The value of setting `name`, or a FileError-worthy ArgumentError if absent.
-inline double setting(const Settings& s, const std::string& name) {
-  for (const auto& kv : s)
-    if (kv.first == name) return kv.second;
-  throw ArgumentError("missing setting \"" + name + "\"");
-}
 
 template <typename Scalar>
 class LayerRegistry {
@@ -59,6 +57,10 @@ class LayerRegistry {
       return std::make_unique<Dense<Scalar>>(in, out, rng, Init::zeros());
     });
     r.add("Softmax", [](const Settings&) { return std::make_unique<Softmax<Scalar>>(); });
+    r.add("Flatten", [](const Settings&) { return std::make_unique<Flatten<Scalar>>(); });
+    r.add("Reshape", [](const Settings& s) {
+      return std::make_unique<Reshape<Scalar>>(shape_setting(s, "shape"));
+    });
     r.template add_activation<Identity>();
     r.template add_activation<Sigmoid>();
     r.template add_activation<Tanh>();
@@ -90,6 +92,14 @@ class LayerRegistry {
 
   bool knows(const std::string& type_name) const { return factories_.count(type_name) > 0; }
 
+  // The type names known, in alphabetical order.
+  std::vector<std::string> type_names() const {
+    std::vector<std::string> names;
+    for (const auto& kv : factories_)
+      names.push_back(kv.first);
+    return names;
+  }
+
   std::unique_ptr<Layer<Scalar>> make(const std::string& type_name, const Settings& s) const {
     const auto it = factories_.find(type_name);
     if (it == factories_.end()) {
@@ -99,7 +109,8 @@ class LayerRegistry {
     return it->second(s);
   }
 
- private:
+ public:
+  // A size setting: a whole number in 1 … 2^28.
   static Index size(const Settings& s, const std::string& name) {
     const double v = setting(s, name);
     if (!(v >= 1 && v <= double(1 << 28)) || v != double(Index(v))) {
@@ -107,6 +118,21 @@ class LayerRegistry {
     }
     return Index(v);
   }
+  // A shape stored as the settings <name>0, <name>1, … (Reshape's target).
+  static Shape shape_setting(const Settings& s, const std::string& name) {
+    Index d[Shape::max_rank];
+    int rank = 0;
+    for (const auto& kv : s) {
+      if (kv.first != name + std::to_string(rank)) continue;
+      if (rank == Shape::max_rank)
+        throw ArgumentError("setting \"" + name + "\": too many dimensions");
+      d[rank++] = size(s, kv.first);
+    }
+    if (rank == 0) throw ArgumentError("setting \"" + name + "0\" is missing");
+    return Shape(d, rank);
+  }
+
+ private:
   std::map<std::string, Factory> factories_;
 };
 

@@ -9,17 +9,21 @@
 // template serves them all, so a new activation is a new struct, not a new
 // layer. Activation<float, Tanh> is a tanh layer; a struct with a setting
 // is passed in: Activation<float, LeakyReLU>(LeakyReLU<float>(0.2f)).
+//
+// Element by element, so a sample of any shape comes out with the same
+// shape. apply_forward and apply_backward (perf/elementwise.hpp) run f's
+// forward and backward over the batch, split over threads when it is large.
 
 #include <memory>
-#include <sstream>
 #include <string>
 #include <type_traits>
 #include <utility>
 
 #include "hnn/core/error.hpp"
-#include "hnn/core/parallel.hpp"
+#include "hnn/core/settings.hpp"
 #include "hnn/core/shape.hpp"
 #include "hnn/layers/layer.hpp"
+#include "hnn/perf/elementwise.hpp"
 
 namespace hnn {
 
@@ -41,36 +45,24 @@ class Activation : public Layer<Scalar> {
 
   std::string type_name() const override { return FunctionType::name; }
 
-  // "LeakyReLU(alpha=0.2)" for a function with settings, else "LeakyReLU".
-  std::string describe() const override {
-    const Settings s = settings();
-    if (s.empty()) return type_name();
-    std::ostringstream d;
-    d << type_name() << '(';
-    for (std::size_t k = 0; k < s.size(); ++k)
-      d << (k ? ", " : "") << s[k].first << '=' << s[k].second;
-    d << ')';
-    return d.str();
-  }
-
+  // The function's settings (LeakyReLU's alpha), if it has any.
   Settings settings() const override {
+    Settings s;
     if constexpr (has_settings<FunctionType>::value) {
-      return f_.settings();
-    } else {
-      return {};
+      for (const auto& kv : f_.settings())
+        s.emplace_back(kv.first, kv.second);
     }
+    return s;
   }
   const FunctionType& function() const { return f_; }
 
-  // Element-wise: any number of rows in, the same number out.
-  Index output_size(Index input_size) const override { return input_size; }
+  // Element-wise: a sample of any shape in, the same shape out.
+  Shape compute_output_shape(const Shape& input) const override { return input; }
 
  protected:
   In forward_impl(In Z, Mode /*mode*/) override {
     auto Y = batch_view(Y_, Z.rows(), Z.cols());
-    parallel_columns(Z.rows(), Z.cols(), [&](Index j, Index n) {
-      f_.forward(Z.middleCols(j, n).array(), Y.middleCols(j, n).array());  // Y = f(Z)
-    });
+    apply_forward(f_, Z, Y);  // Y = f(Z)
     return Y;
   }
 
@@ -78,10 +70,7 @@ class Activation : public Layer<Scalar> {
     const auto& Z = this->input();
     if (!this->input_gradient_wanted()) return dZ_.leftCols(0);
     auto dZ = batch_view(dZ_, Z.rows(), Z.cols());
-    parallel_columns(Z.rows(), Z.cols(), [&](Index j, Index n) {
-      f_.backward(Z.middleCols(j, n).array(), Y_.middleCols(j, n).array(),
-                  dY.middleCols(j, n).array(), dZ.middleCols(j, n).array());  // dZ = dY ⊙ f'(Z)
-    });
+    apply_backward(f_, Z, Y_.leftCols(Z.cols()), dY, dZ);  // dZ = dY ⊙ f'(Z)
     return dZ;
   }
 

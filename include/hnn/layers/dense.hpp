@@ -11,13 +11,13 @@
 //   dX  = Wᵀ dZ                    (in × n)     skipped for the model's first layer
 //
 // The gradients are sums over the batch; the loss already divided by n.
-// When dW was zero and n is small (dZ and X hold fewer numbers than dW, and
-// the product would run on one thread), backward keeps copies of dZ and X
-// instead of computing dW, and plain SGD updates W ← W − η dZ Xᵀ in one
-// product (GradientState::defer in core/parameter.hpp). Reading dW through
-// parameters() computes it first, so nothing outside the layer can tell.
-// The products go through hnn::product (core/parallel.hpp), which splits
-// large ones over the threads and runs small ones on one.
+// Input: a vector per sample, Shape{in}; an image or a sequence goes through a
+// Flatten first (layers/flatten.hpp).
+//
+// The products are the named verbs of perf/products.hpp (set_product: =,
+// add_product: +=), and dW is a LazyGradient (perf/lazy_gradient.hpp): to this
+// file a gradient that backward adds a product to; the performance chapter
+// (docs/14-performance.md) explains what they do to be fast.
 
 #include <memory>
 #include <sstream>
@@ -25,11 +25,12 @@
 #include <vector>
 
 #include "hnn/core/error.hpp"
-#include "hnn/core/parallel.hpp"
 #include "hnn/core/random.hpp"
 #include "hnn/core/shape.hpp"
 #include "hnn/init/initializer.hpp"
 #include "hnn/layers/layer.hpp"
+#include "hnn/perf/lazy_gradient.hpp"
+#include "hnn/perf/products.hpp"
 
 namespace hnn {
 
@@ -43,7 +44,7 @@ class Dense : public Layer<Scalar> {
   // use Init::he_uniform() before ReLU), b from `bias` (zeros).
   Dense(Index in, Index out, Random& rng, Init weights = Init::xavier_uniform(),
         Init bias = Init::zeros())
-      : W_(out, in), b_(out, 1), dW_(Mat::Zero(out, in)), db_(Mat::Zero(out, 1)) {
+      : W_(out, in), b_(out, 1), dW_(out, in), db_(Mat::Zero(out, 1)) {
     if (in <= 0 || out <= 0) {
       std::ostringstream s;
       s << "Dense: sizes must be positive, got in = " << in << ", out = " << out;
@@ -51,6 +52,7 @@ class Dense : public Layer<Scalar> {
     }
     weights.fill(W_, in, out, rng);
     bias.fill(b_, in, out, rng);
+    this->set_input_shape(Shape(in));
   }
 
   std::string type_name() const override { return "Dense"; }
@@ -62,40 +64,38 @@ class Dense : public Layer<Scalar> {
   Index in_size() const { return W_.cols(); }
   Index out_size() const { return W_.rows(); }
 
-  Index output_size(Index input_size) const override {
-    if (input_size != in_size()) {
+  // {in} → {out}
+  Shape compute_output_shape(const Shape& input) const override {
+    if (input.rank() != 1 || input.size() != in_size()) {
       std::ostringstream s;
-      s << describe() << ": takes " << in_size() << " inputs, but is given " << input_size;
+      s << describe() << ": takes a vector of " << in_size() << " values per sample, but is given "
+        << input << (input.rank() > 1 ? " (put a Flatten before it)" : "");
       throw ShapeError(s.str());
     }
-    return out_size();
+    return Shape(out_size());
   }
 
  protected:
   In forward_impl(In X, Mode /*mode*/) override {
-    check_rows([this] { return describe() + ".forward"; }, "input", X, in_size());
     auto Z = batch_view(Z_, out_size(), X.cols());
-    Z.colwise() = b_.col(0);          // Z = b 1ᵀ
-    product(Z, W_, X, /*add=*/true);  //   + W X
+    Z.colwise() = b_.col(0);  // Z = b 1ᵀ
+    add_product(Z, W_, X);    //   + W X
     return Z;
   }
 
   In backward_impl(In dZ) override {
     const auto& X = this->input();
-    if (!dW_state_.defer(dZ, X)) {  // small n: keep dZ and X, compute dW when needed
-      dW_state_.threads =
-          product(dW_, dZ, X.transpose(), dW_state_.accumulate(dW_));  // dW += dZ Xᵀ
-    }
-    db_.col(0).noalias() += dZ.rowwise().sum();  // db += dZ 1
+    add_product(dW_, dZ, X.transpose());  // dW += dZ Xᵀ
+    db_ += dZ.rowwise().sum();            // db += dZ 1
     if (!this->input_gradient_wanted()) return dX_.leftCols(0);
     auto dX = batch_view(dX_, in_size(), dZ.cols());
-    product(dX, W_.transpose(), dZ);  // dX = Wᵀ dZ
+    set_product(dX, W_.transpose(), dZ);  // dX = Wᵀ dZ
     return dX;
   }
 
  public:
   std::vector<Parameter<Scalar>> parameters() override {
-    return {Parameter<Scalar>("W", W_, dW_, &dW_state_), Parameter<Scalar>("b", b_, db_)};
+    return {Parameter<Scalar>("W", W_, dW_), Parameter<Scalar>("b", b_, db_)};
   }
 
   Settings settings() const override {
@@ -108,13 +108,12 @@ class Dense : public Layer<Scalar> {
   const Mat& b() const { return b_; }
 
  private:
-  Mat W_;                           // weights       (out × in)
-  Mat b_;                           // bias          (out × 1)
-  Mat dW_;                          // ∂L/∂W         (out × in), accumulated
-  Mat db_;                          // ∂L/∂b         (out × 1), accumulated
-  Mat Z_;                           // output buffer (out × largest n)
-  Mat dX_;                          // input-gradient buffer (in × largest n)
-  GradientState<Scalar> dW_state_;  // dW's threads, pending zero, deferral (core/parameter.hpp)
+  Mat W_;                    // weights       (out × in)
+  Mat b_;                    // bias          (out × 1)
+  LazyGradient<Scalar> dW_;  // ∂L/∂W         (out × in), accumulated
+  Mat db_;                   // ∂L/∂b         (out × 1), accumulated
+  Mat Z_;                    // output buffer (out × largest n)
+  Mat dX_;                   // input-gradient buffer (in × largest n)
 };
 
 }  // namespace hnn

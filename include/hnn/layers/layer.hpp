@@ -1,14 +1,34 @@
 // SPDX-License-Identifier: MIT
 #pragma once
-// The Layer<Scalar> contract. Every layer maps a batch X (in × n) to a batch
-// Y (out × n), one sample per column.
+// The Layer<Scalar> contract. A batch is a matrix with one sample per column;
+// each layer knows the Shape of one sample of its input (core/shape.hpp) and
+// maps a batch X (in × n) to a batch Y (out × n):
 //
-//   forward(X, mode)  → Y        keeps a view of X (no copy): the caller keeps
-//                                 X alive and unchanged until backward.
-//   backward(dY)      → dX       dY = ∂L/∂Y (out × n), dX = ∂L/∂X (in × n);
-//                                 parameter gradients are ADDED to (+=), so
-//                                 several backward passes accumulate.
-//   parameters()                 name, value and gradient of each tensor.
+//   compute_output_shape(in) → out   the shape rule: {1, 28, 28} → {784} for
+//                                    a Flatten; ShapeError naming the layer
+//                                    and both shapes when it cannot take `in`.
+//   set_input_shape(in)              checks `in` with the rule and keeps it
+//                                    (Sequential::add calls it).
+//   forward(X, mode)      → Y        keeps a view of X (no copy): the caller
+//   forward(X, mode, rng) → Y        keeps X alive and unchanged until
+//                                    backward. In training, layers that draw
+//                                    random numbers (dropout) take them from
+//                                    rng, the training loop's generator.
+//   backward(dY)          → dX       dY = ∂L/∂Y (out × n), dX = ∂L/∂X (in × n);
+//                                    parameter gradients are ADDED to (+=),
+//                                    so several backward passes accumulate.
+//
+// A layer shows three kinds of state, each to the parts that need it:
+//
+//   parameters()      name, value, gradient: trained by optimizers, clipped,
+//                     monitored, saved (core/parameter.hpp)
+//   buffers()         name, value, no gradient: running statistics; saved,
+//                     cloned, restored with the best weights, never trained
+//                     (core/buffer.hpp)
+//   sequence_state()  what a recurrent layer carries from step to step (and,
+//                     when stateful(), from batch to batch) until
+//                     reset_state(); with ∂L/∂(initial state) after backward
+//                     (core/sequence_state.hpp)
 //
 // Both passes return a read-only view of a buffer the layer owns. Buffers are
 // sized for the largest batch seen and reused; a smaller batch is a view of
@@ -26,22 +46,30 @@
 // 2 * X would be evaluated into a temporary that dies when forward returns:
 // that is a compile-time error, and a layout that Eigen would have to copy
 // (a row of a matrix) a run-time one.
+//
+// Randomness: a layer never owns a generator. What it draws in training comes
+// from the generator handed to forward (fit seeds it from FitOptions::seed),
+// drawn on the calling thread in a fixed order, so the draws do not depend on
+// the thread count; clone() therefore copies no random state, and a clone
+// handed the same generator draws the same numbers. The gradient checker
+// hands every forward a generator seeded the same way, which holds the
+// layer's draws fixed while it perturbs the inputs.
 
 #include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "hnn/core/buffer.hpp"
 #include "hnn/core/error.hpp"
 #include "hnn/core/parameter.hpp"
+#include "hnn/core/random.hpp"
+#include "hnn/core/sequence_state.hpp"
+#include "hnn/core/settings.hpp"
 #include "hnn/core/shape.hpp"
 #include "hnn/core/types.hpp"
 
 namespace hnn {
-
-// A layer's settings besides its parameters, as name → number pairs
-// (Dense: in, out; LeakyReLU: alpha): what a model file stores to rebuild it.
-using Settings = std::vector<std::pair<std::string, double>>;
 
 // A rebindable read-only view of a layer's last input. Eigen::Ref cannot be
 // re-pointed, so forward rebuilds a Map in place (the idiom Eigen's docs give
@@ -97,37 +125,74 @@ class Layer {
   // The registered type name, e.g. "Dense": what a model file stores.
   virtual std::string type_name() const = 0;
 
-  // A short description with the settings, e.g. "Dense(4 → 3)".
-  virtual std::string describe() const { return type_name(); }
+  // A short description with the settings: "LeakyReLU(alpha=0.2)" by
+  // default; layers may say more ("Dense(4 → 3)").
+  virtual std::string describe() const {
+    const Settings s = settings();
+    return s.empty() ? type_name() : type_name() + '(' + settings_string(s) + ')';
+  }
 
-  // The number of output rows for an input of `input_size` rows. Throws
-  // ShapeError when the layer cannot take that input.
-  virtual Index output_size(Index input_size) const = 0;
+  // The shape of one output sample for one input sample of shape `input`.
+  // Throws ShapeError, naming the layer and both shapes, when the layer
+  // cannot take that input.
+  virtual Shape compute_output_shape(const Shape& input) const = 0;
 
+  // Checks `input` with compute_output_shape and keeps both shapes; forward
+  // then takes batches of input.size() rows only. Layers whose constructor
+  // fixes the input (Dense: {in}) call it themselves.
+  void set_input_shape(const Shape& input) {
+    output_shape_ = compute_output_shape(input);
+    input_shape_ = input;
+  }
+  // The shapes kept by set_input_shape (unknown, "?", before).
+  const Shape& input_shape() const { return input_shape_; }
+  const Shape& output_shape() const { return output_shape_; }
+
+  // hnn 0.1: the output rows for an input of `input_size` rows.
+  [[deprecated("use compute_output_shape(Shape) or output_shape()")]] Index output_size(
+      Index input_size) const {
+    return compute_output_shape(Shape(input_size)).size();
+  }
+
+  // Y for the batch X. Training mode without a generator: for layers that
+  // draw nothing, which is all but dropout-like ones.
   template <typename Derived>
   In forward(const Eigen::MatrixBase<Derived>& X, Mode mode) {
-    const In view = stored_view<Scalar>(X, [this] { return describe() + ".forward"; });
-    X_.bind(view);
-    return forward_impl(view, mode);
+    return forward_with(X, mode, nullptr);
+  }
+  template <typename Derived>
+  In forward(const Eigen::MatrixBase<Derived>& X, Mode mode, Random& rng) {
+    return forward_with(X, mode, &rng);
   }
 
   In backward(In dY) {
     if (!X_.bound()) throw Error(describe() + ".backward: called before forward");
-    const Index rows = output_size(X_.rows()), cols = X_.cols();
-    if (dY.rows() != rows || dY.cols() != cols) {
+    if (dY.rows() != out_rows_ || dY.cols() != X_.cols()) {
       throw ShapeError(describe() + ".backward: gradient has shape " + shape_string(dY) +
-                       ", expected " + shape_string(rows, cols) + " (the output's shape)");
+                       ", expected " + shape_string(out_rows_, X_.cols()) +
+                       " (the output's shape)");
     }
     return backward_impl(dY);
   }
 
   virtual std::vector<Parameter<Scalar>> parameters() { return {}; }
+  virtual std::vector<Buffer<Scalar>> buffers() { return {}; }
+
+  // Sequence state (recurrent layers; none by default). reset_state() puts
+  // it back to its start; the training loop calls it at the start of every
+  // epoch and around evaluation. A stateful() layer carries its state from
+  // one batch to the next until then, so training it needs batches in order
+  // and of one size (fit checks).
+  virtual std::vector<SequenceState<Scalar>> sequence_state() { return {}; }
+  virtual void reset_state() {}
+  virtual bool stateful() const { return false; }
 
   // The settings that rebuild this layer (with type_name()); none by default.
   virtual Settings settings() const { return {}; }
 
-  // An independent copy of the layer (parameters included): used to keep
-  // the best weights during early stopping, and by tests.
+  // An independent copy of the layer: parameters, buffers, sequence state and
+  // settings (no random state: a layer has none). Used to keep the best
+  // weights during early stopping, and by tests.
   virtual std::unique_ptr<Layer> clone() const = 0;
 
   void set_input_gradient_wanted(bool wanted) { input_gradient_wanted_ = wanted; }
@@ -142,10 +207,47 @@ class Layer {
 
   // The last forward input (in × n), a view of the caller's batch.
   const typename InputView<Scalar>::MapType& input() const { return X_(); }
+  // The shape of the samples of the last forward input.
+  const Shape& sample_shape() const { return sample_shape_; }
+
+  // The generator handed to this forward (for forward_impl of layers that
+  // draw random numbers in training). Throws when none was handed.
+  Random& random() const {
+    if (!rng_) {
+      throw ArgumentError(describe() +
+                          ".forward: this layer draws random numbers in training mode; pass a "
+                          "generator, forward(X, Mode::train, rng) (fit does)");
+    }
+    return *rng_;
+  }
 
  private:
+  template <typename Derived>
+  In forward_with(const Eigen::MatrixBase<Derived>& X, Mode mode, Random* rng) {
+    const In view = stored_view<Scalar>(X, [this] { return describe() + ".forward"; });
+    if (input_shape_.known()) {
+      check_samples([this] { return describe() + ".forward"; }, "input", view, input_shape_);
+      sample_shape_ = input_shape_;
+      out_rows_ = output_shape_.size();
+    } else {  // no shape given: a flat vector of X's rows
+      sample_shape_ = Shape(view.rows());
+      out_rows_ = compute_output_shape(sample_shape_).size();
+    }
+    X_.bind(view);
+    rng_ = rng;
+    struct Forget {  // the generator is this forward's only, even when it throws
+      Random*& rng;
+      ~Forget() { rng = nullptr; }
+    } forget{rng_};
+    return forward_impl(view, mode);
+  }
+
   bool input_gradient_wanted_ = true;
+  Shape input_shape_, output_shape_;
+  Shape sample_shape_;  // of the last forward input
+  Index out_rows_ = 0;  // of the last forward output
   InputView<Scalar> X_;
+  Random* rng_ = nullptr;
 };
 
 // Grows `buffer` to at least (rows × cols) and returns a view of its first

@@ -27,7 +27,14 @@ class Softmax : public Layer<Scalar> {
   using typename Layer<Scalar>::In;
 
   std::string type_name() const override { return "Softmax"; }
-  Index output_size(Index input_size) const override { return input_size; }
+  // Over the values of each sample: a vector in, a vector of the same size out.
+  Shape compute_output_shape(const Shape& input) const override {
+    if (input.rank() != 1) {
+      throw ShapeError("Softmax: takes a vector per sample, but is given " + input.str() +
+                       " (put a Flatten before it)");
+    }
+    return input;
+  }
 
  protected:
   In forward_impl(In Z, Mode /*mode*/) override {
@@ -49,9 +56,8 @@ class Softmax : public Layer<Scalar> {
   std::unique_ptr<Layer<Scalar>> clone() const override { return std::make_unique<Softmax>(*this); }
 
  private:
-  Mat Y_;         // output (classes × largest n): backward needs Y, not Z
-  Mat dZ_;        // input-gradient buffer (classes × largest n)
-  Index n_ = -1;  // columns of the last batch
+  Mat Y_;   // output (classes × largest n): backward needs Y, not Z
+  Mat dZ_;  // input-gradient buffer (classes × largest n)
 };
 
 }  // namespace hnn

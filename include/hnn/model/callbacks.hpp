@@ -1,16 +1,26 @@
 // SPDX-License-Identifier: MIT
 #pragma once
-// Callbacks: code that fit() runs at fixed points of training.
+// Callbacks: code that the training loop (model/train.hpp) runs at fixed
+// points of training.
 //
-//   on_train_begin → (on_epoch_begin → on_batch_end × batches → on_epoch_end) × epochs
-//                  → on_train_end
+//   on_train_begin → (on_epoch_begin → on_batch_end × batches → on_epoch_end
+//                     → on_epoch_complete) × epochs → on_train_end
 //
-// Each gets the TrainingState: the model, the optimizer, the history so far,
-// the epoch, and a `stop` flag that ends training after the current epoch.
+// Each gets the TrainingState (model/training_state.hpp): the model, the
+// optimizer, the history so far, the epoch, and a `stop` flag that ends
+// training after the current epoch. on_epoch_complete comes after every
+// callback's on_epoch_end, when the epoch's state is final: what a
+// checkpoint to resume from saves.
+//
+// A callback whose decisions depend on earlier epochs (a patience count, a
+// base learning rate) shows that state through save_state and takes it back
+// in load_state, so a resumed run decides as the uninterrupted one would.
 //
 // Built in: EpochCallback (any function, once per epoch), EarlyStopping,
 // LearningRateScheduler, and Checkpoint (keeps the best weights in memory and
-// optionally hands them to a save function after every improvement).
+// optionally hands them to a save function after every improvement; or, made
+// with Checkpoint::resumable, saves everything a resumed run needs). The
+// progress printer is in model/progress.hpp.
 
 #include <cmath>
 #include <functional>
@@ -21,26 +31,12 @@
 
 #include "hnn/core/error.hpp"
 #include "hnn/model/history.hpp"
+#include "hnn/model/sequential.hpp"
+#include "hnn/model/training_state.hpp"
 #include "hnn/optimizers/optimizer.hpp"
 #include "hnn/optimizers/schedule.hpp"
 
 namespace hnn {
-
-template <typename Scalar>
-class Sequential;
-
-template <typename Scalar>
-struct TrainingState {
-  Sequential<Scalar>& model;
-  Optimizer<Scalar>& optimizer;
-  History& history;
-  int epoch = 0;      // counted from 0
-  int epochs = 0;     // how many were asked for
-  Index batch = 0;    // within the epoch
-  Index batches = 0;  // per epoch
-  bool stop = false;  // set by a callback to end training after this epoch
-  std::string stop_reason;
-};
 
 template <typename Scalar>
 class Callback {
@@ -53,8 +49,31 @@ class Callback {
   virtual void on_epoch_begin(TrainingState<Scalar>&) {}
   virtual void on_batch_end(TrainingState<Scalar>&, double /*batch_loss*/) {}
   virtual void on_epoch_end(TrainingState<Scalar>&) {}
+  virtual void on_epoch_complete(TrainingState<Scalar>&) {}
   virtual void on_train_end(TrainingState<Scalar>&) {}
+
+  // For checkpoints: adds this callback's state to `position`, each name
+  // prefixed with `prefix`; load_state takes it back (after on_train_begin).
+  virtual void save_state(TrainingPosition<Scalar>& /*position*/,
+                          const std::string& /*prefix*/) const {}
+  virtual void load_state(TrainingState<Scalar>& /*state*/,
+                          const TrainingPosition<Scalar>& /*position*/,
+                          const std::string& /*prefix*/) {}
 };
+
+template <typename Scalar>
+TrainingPosition<Scalar> TrainingState<Scalar>::position() const {
+  TrainingPosition<Scalar> p;
+  p.epochs_done = epoch + 1;
+  if (order_random) p.order_random = order_random->state();
+  if (layer_random) p.layer_random = layer_random->state();
+  p.history = history;
+  if (callbacks) {
+    for (std::size_t k = 0; k < callbacks->size(); ++k)
+      (*callbacks)[k]->save_state(p, std::to_string(k) + '.');
+  }
+  return p;
+}
 
 // The last value of a history series ("val_loss").
 inline double last(const History& h, const std::string& name) {
@@ -94,6 +113,7 @@ class BestTracker {
     return better;
   }
   double best() const { return best_; }
+  void set_best(double best) { best_ = best; }
   const std::string& monitor() const { return monitor_; }
   void reset() {
     best_ = higher_ ? -std::numeric_limits<double>::infinity()
@@ -147,7 +167,39 @@ class EarlyStopping : public Callback<Scalar> {
   int best_epoch() const { return best_epoch_; }  // from 0; −1 if none
   double best_value() const { return tracker_.best(); }
 
+  void save_state(TrainingPosition<Scalar>& p, const std::string& prefix) const override {
+    p.values.emplace_back(prefix + "best", tracker_.best());
+    p.values.emplace_back(prefix + "best_epoch", best_epoch_);
+    p.values.emplace_back(prefix + "wait", wait_);
+    if (!best_) return;
+    for (auto& t : best_->parameters())
+      p.tensors.emplace_back(prefix + "best." + t.name(), t.value());
+    for (auto& t : best_->buffers())
+      p.tensors.emplace_back(prefix + "best." + t.name(), t.value());
+  }
+  void load_state(TrainingState<Scalar>& s, const TrainingPosition<Scalar>& p,
+                  const std::string& prefix) override {
+    tracker_.set_best(p.value(prefix + "best", tracker_.best()));
+    best_epoch_ = int(p.value(prefix + "best_epoch", -1));
+    wait_ = int(p.value(prefix + "wait", 0));
+    if (!restore_ || best_epoch_ < 0) return;
+    best_ = std::make_unique<Sequential<Scalar>>(s.model);
+    for (auto& t : best_->parameters())
+      load_tensor(p, prefix + "best." + t.name(), t.value());
+    for (auto& t : best_->buffers())
+      load_tensor(p, prefix + "best." + t.name(), t.value());
+  }
+
  private:
+  template <typename Map>
+  static void load_tensor(const TrainingPosition<Scalar>& p, const std::string& name, Map value) {
+    const Matrix<Scalar>* m = p.tensor(name);
+    if (!m || m->rows() != value.rows() || m->cols() != value.cols()) {
+      throw ArgumentError("EarlyStopping: the checkpoint has no best weights \"" + name + "\"");
+    }
+    value = *m;
+  }
+
   BestTracker tracker_;
   int patience_;
   bool restore_;
@@ -169,6 +221,13 @@ class LearningRateScheduler : public Callback<Scalar> {
   void on_epoch_end(TrainingState<Scalar>& s) override {
     s.history.record("lr", s.optimizer.learning_rate());
   }
+  void save_state(TrainingPosition<Scalar>& p, const std::string& prefix) const override {
+    p.values.emplace_back(prefix + "base_rate", base_);
+  }
+  void load_state(TrainingState<Scalar>&, const TrainingPosition<Scalar>& p,
+                  const std::string& prefix) override {
+    base_ = p.value(prefix + "base_rate", base_);
+  }
 
  private:
   Schedule schedule_;
@@ -178,26 +237,53 @@ class LearningRateScheduler : public Callback<Scalar> {
 // After every epoch in which `monitor` improves, copies the model's weights
 // (best_model()) and calls `save` with the model, e.g. to write it to a file
 // with hnn/io. With no monitor ("") it saves after every epoch.
+//
+// Checkpoint::resumable(save, every) is the other kind: after every `every`
+// epochs, once every callback has seen the epoch (on_epoch_complete), it
+// calls save(state) — io/checkpoint.hpp's save_checkpoint writes the model,
+// the optimizer's state and the TrainingPosition to a file that
+// load_checkpoint and FitOptions::resume_from continue from.
 template <typename Scalar>
 class Checkpoint : public Callback<Scalar> {
  public:
   using SaveFn = std::function<void(Sequential<Scalar>&, int epoch)>;
+  using SaveStateFn = std::function<void(TrainingState<Scalar>&)>;
+
   explicit Checkpoint(SaveFn save = {}, std::string monitor = "val_loss",
                       bool higher_is_better = false)
       : save_(std::move(save)), tracker_(std::move(monitor), 0.0, higher_is_better) {}
+
+  static std::shared_ptr<Checkpoint> resumable(SaveStateFn save, int every = 1) {
+    if (!save) throw ArgumentError("Checkpoint::resumable: no save function");
+    if (every < 1) throw ArgumentError("Checkpoint::resumable: every must be >= 1");
+    auto c = std::make_shared<Checkpoint>(SaveFn{}, "");
+    c->save_state_ = std::move(save);
+    c->every_ = every;
+    return c;
+  }
+
   void on_train_begin(TrainingState<Scalar>&) override { tracker_.reset(); }
   void on_epoch_end(TrainingState<Scalar>& s) override {
+    if (save_state_) return;  // a resumable checkpoint saves on_epoch_complete
     if (!tracker_.monitor().empty() && !tracker_.improved(s.history)) return;
     best_ = std::make_unique<Sequential<Scalar>>(s.model);
     best_epoch_ = s.epoch;
     if (save_) save_(s.model, s.epoch);
   }
-  // The weights at the last checkpoint (null before the first).
+  void on_epoch_complete(TrainingState<Scalar>& s) override {
+    if (!save_state_ || (s.epoch + 1) % every_ != 0) return;
+    best_epoch_ = s.epoch;
+    save_state_(s);
+  }
+  // The weights at the last checkpoint (null before the first, and for a
+  // resumable checkpoint, which keeps nothing in memory).
   const Sequential<Scalar>* best_model() const { return best_.get(); }
   int best_epoch() const { return best_epoch_; }
 
  private:
   SaveFn save_;
+  SaveStateFn save_state_;
+  int every_ = 1;
   BestTracker tracker_;
   std::unique_ptr<Sequential<Scalar>> best_;
   int best_epoch_ = -1;

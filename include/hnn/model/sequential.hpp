@@ -5,15 +5,26 @@
 //   forward:   A₀ = X,  A_k = layer_k(A_{k−1}),  Y = A_K
 //   backward:  G_K = ∂L/∂Y,  G_{k−1} = layer_kᵀ(G_k)   (each layer's backward)
 //
-// The model owns its layers, checks that each one takes the previous one's
-// output size as it is added, and tells the first layer that nothing needs
-// its input gradient. Training (fit, evaluate) is in model/fit.hpp.
+// The model is a container. It is built from the shape of one input sample,
+// tells each layer added the shape the previous one gives (a layer that
+// cannot take it is a ShapeError naming both), tells the first layer that
+// nothing needs its input gradient, and hands out the layers' parameters,
+// buffers and sequence state under unique names ("2.W"). Training — fit and
+// evaluate — is the loop in model/train.hpp.
 //
 //   hnn::Random rng(42);
-//   hnn::Sequential<float> model(2);                 // 2 inputs per sample
-//   model.add(hnn::Dense<float>(2, 8, rng))
-//        .add(hnn::Activation<float, hnn::Tanh>())
-//        .add(hnn::Dense<float>(8, 1, rng));
+//   hnn::Sequential<float> model(hnn::Shape{1, 28, 28});   // one image per sample
+//   model.add(hnn::Flatten<float>())                        // 784
+//        .add(hnn::Dense<float>(784, 128, rng))              // 128
+//        .add(hnn::Activation<float, hnn::ReLU>())
+//        .add(hnn::Dense<float>(128, 10, rng));              // 10
+//
+// A plain number is a flat vector: Sequential<float> model(2) takes two
+// values per sample.
+//
+// A model is not safe to use from two threads at once: forward, backward and
+// predict write the layers' buffers. Copy it (each copy is independent) to
+// predict on several threads.
 
 #include <algorithm>
 #include <memory>
@@ -24,19 +35,46 @@
 #include <utility>
 #include <vector>
 
+#include "hnn/core/buffer.hpp"
 #include "hnn/core/error.hpp"
 #include "hnn/core/parameter.hpp"
+#include "hnn/core/random.hpp"
+#include "hnn/core/sequence_state.hpp"
 #include "hnn/core/shape.hpp"
 #include "hnn/core/types.hpp"
 #include "hnn/layers/layer.hpp"
-#include "hnn/losses/loss.hpp"
-#include "hnn/model/callbacks.hpp"
-#include "hnn/model/fit_options.hpp"
 #include "hnn/model/history.hpp"
 #include "hnn/model/metrics.hpp"
-#include "hnn/optimizers/optimizer.hpp"
 
 namespace hnn {
+
+template <typename Scalar>
+class Loss;
+template <typename Scalar>
+class Optimizer;
+template <typename Scalar>
+struct FitOptions;
+template <typename Scalar>
+class Sequential;
+
+// The training loop and evaluation (defined in model/train.hpp; the default
+// arguments live here, in the first declaration).
+template <typename Scalar>
+History train(Sequential<Scalar>& model, const Matrix<Scalar>& X, const Matrix<Scalar>& Y,
+              const Loss<Scalar>& loss, Optimizer<Scalar>& optimizer,
+              const FitOptions<Scalar>& options = FitOptions<Scalar>());
+template <typename Scalar>
+History train(Sequential<Scalar>& model, const Matrix<Scalar>& X, const Labels& y,
+              const Loss<Scalar>& loss, Optimizer<Scalar>& optimizer,
+              const FitOptions<Scalar>& options = FitOptions<Scalar>());
+template <typename Scalar>
+Evaluation evaluate(Sequential<Scalar>& model, const Matrix<Scalar>& X, const Matrix<Scalar>& Y,
+                    const Loss<Scalar>& loss, const std::vector<Metric>& metrics = {},
+                    Index batch_size = 256);
+template <typename Scalar>
+Evaluation evaluate(Sequential<Scalar>& model, const Matrix<Scalar>& X, const Labels& y,
+                    const Loss<Scalar>& loss, const std::vector<Metric>& metrics = {},
+                    Index batch_size = 256);
 
 template <typename Scalar>
 class Sequential {
@@ -45,10 +83,13 @@ class Sequential {
   using In = ConstRef<Scalar>;
   using LayerPtr = std::unique_ptr<Layer<Scalar>>;
 
-  explicit Sequential(Index input_size) : input_size_(input_size) {
-    if (input_size <= 0) throw ArgumentError("Sequential: input_size must be > 0");
+  // A model whose samples have the shape `input`.
+  explicit Sequential(const Shape& input) : input_shape_(input) {
+    if (!input.known()) throw ArgumentError("Sequential: the input shape is unknown");
   }
-  Sequential(const Sequential& other) : input_size_(other.input_size_) {
+  // A model whose samples are vectors of `input_size` values.
+  explicit Sequential(Index input_size) : Sequential(checked_size(input_size)) {}
+  Sequential(const Sequential& other) : input_shape_(other.input_shape_) {
     for (const auto& l : other.layers_)
       add(l->clone());
   }
@@ -63,18 +104,24 @@ class Sequential {
   Sequential& operator=(Sequential&&) noexcept = default;
   ~Sequential() = default;
 
-  // Appends a layer. Throws ShapeError when it cannot take the previous
-  // layer's output.
+  // Appends a layer, telling it the shape the previous layer gives. Throws
+  // ShapeError when it cannot take that shape.
   Sequential& add(LayerPtr layer) {
     if (!layer) throw ArgumentError("Sequential::add: null layer");
-    const Index in = output_size();
+    const Shape in = output_shape();
     try {
-      layer->output_size(in);
+      layer->set_input_shape(in);
     } catch (const ShapeError& e) {
       std::ostringstream s;
       s << "Sequential::add: layer " << layers_.size() << " (" << layer->describe()
         << ") does not fit after " << (layers_.empty() ? "the input" : layers_.back()->describe())
-        << ", which gives " << in << " values per sample: " << e.what();
+        << ", which gives ";
+      if (in.rank() == 1) {
+        s << in.size() << " values per sample";
+      } else {
+        s << "samples of " << in;
+      }
+      s << ": " << e.what();
       throw ShapeError(s.str());
     }
     layer->set_input_gradient_wanted(!layers_.empty());  // nothing needs ∂L/∂X at the input
@@ -95,30 +142,30 @@ class Sequential {
     return add(LayerPtr(std::make_unique<L<Scalar>>(std::forward<Args>(args)...)));
   }
 
-  Index input_size() const { return input_size_; }
-  // Values per sample coming out of the last layer (the input size when empty).
-  Index output_size() const {
-    Index n = input_size_;
-    for (const auto& l : layers_)
-      n = l->output_size(n);
-    return n;
+  // The shape of one input sample, and of one output sample (the input's
+  // when there are no layers).
+  const Shape& input_shape() const { return input_shape_; }
+  const Shape& output_shape() const {
+    return layers_.empty() ? input_shape_ : layers_.back()->output_shape();
   }
+  // The numbers in one sample: the rows of an input or output batch.
+  Index input_size() const { return input_shape_.size(); }
+  Index output_size() const { return output_shape().size(); }
+
   std::size_t size() const { return layers_.size(); }
   Layer<Scalar>& layer(std::size_t k) { return *layers_.at(k); }
   const Layer<Scalar>& layer(std::size_t k) const { return *layers_.at(k); }
 
   // Y = layer_K(… layer_1(X)); a view of the last layer's buffer, valid until
-  // the next forward.
+  // the next forward. In training, layers that draw random numbers take them
+  // from rng (fit hands its generator).
   template <typename Derived>
   In forward(const Eigen::MatrixBase<Derived>& X, Mode mode) {
-    if (layers_.empty()) throw Error("Sequential::forward: the model has no layers");
-    check_rows("Sequential::forward", "input", X, input_size_);
-    // The first layer keeps a view of X until backward: X must not be a temporary.
-    std::optional<In> A(stored_view<Scalar>(
-        X, "Sequential::forward"));  // A₀ = X (an Eigen::Ref cannot be re-pointed; an optional can)
-    for (auto& l : layers_)
-      A.emplace(l->forward(*A, mode));  // A_k = layer_k(A_{k−1})
-    return *A;
+    return forward_with(X, mode, nullptr);
+  }
+  template <typename Derived>
+  In forward(const Eigen::MatrixBase<Derived>& X, Mode mode, Random& rng) {
+    return forward_with(X, mode, &rng);
   }
 
   // Propagates dY = ∂L/∂Y back through every layer, accumulating parameter
@@ -137,7 +184,7 @@ class Sequential {
   // Predictions for X in inference mode, in chunks of `batch_size` columns
   // so the layers' buffers stay small for a large X.
   Mat predict(In X, Index batch_size = 256) {
-    check_rows("Sequential::predict", "input", X, input_size_);
+    check_samples("Sequential::predict", "input", X, input_shape_);
     if (batch_size <= 0) throw ArgumentError("Sequential::predict: batch_size must be > 0");
     Mat P(output_size(), X.cols());
     for (Index start = 0; start < X.cols(); start += batch_size) {
@@ -149,14 +196,28 @@ class Sequential {
 
   // Every parameter of every layer, named "<layer index>.<name>" ("0.W").
   std::vector<Parameter<Scalar>> parameters() {
-    std::vector<Parameter<Scalar>> all;
-    for (std::size_t k = 0; k < layers_.size(); ++k) {
-      for (auto& p : layers_[k]->parameters())
-        all.push_back(p.renamed(std::to_string(k) + '.' + p.name()));
-    }
-    return all;
+    return collect([](Layer<Scalar>& l) { return l.parameters(); });
+  }
+  // Every buffer, named the same way ("3.running_mean").
+  std::vector<Buffer<Scalar>> buffers() {
+    return collect([](Layer<Scalar>& l) { return l.buffers(); });
+  }
+  // Every layer's sequence state ("1.h0").
+  std::vector<SequenceState<Scalar>> sequence_state() {
+    return collect([](Layer<Scalar>& l) { return l.sequence_state(); });
+  }
+  // Puts every layer's sequence state back to its start.
+  void reset_state() {
+    for (auto& l : layers_)
+      l->reset_state();
+  }
+  // Whether some layer carries its state from batch to batch.
+  bool stateful() const {
+    return std::any_of(layers_.begin(), layers_.end(),
+                       [](const LayerPtr& l) { return l->stateful(); });
   }
 
+  // Trainable numbers (buffers are not counted).
   Index parameter_count() {
     Index n = 0;
     for (const auto& p : parameters())
@@ -164,9 +225,11 @@ class Sequential {
     return n;
   }
 
-  // A table of the layers, their output shapes and parameter counts:
+  // A table of the layers, the shape of one output sample and the parameter
+  // counts:
   //   #   layer              output       parameters
-  //   0   Dense(2 → 4)       (4 × n)              12
+  //   0   Flatten            784                   0
+  //   1   Dense(784 → 10)    10                 7850
   std::string summary() {
     std::ostringstream s;
     const auto row = [&s](const std::string& k, const std::string& layer, const std::string& shape,
@@ -176,54 +239,109 @@ class Sequential {
     };
     row("#", "layer", "output", "parameters");
     s << std::string(58, '-') << '\n';
-    row("", "input", "(" + std::to_string(input_size_) + " × n)", "");
-    Index n = input_size_, total = 0;
+    row("", "input", input_shape_.str(), "");
+    Index total = 0, buffered = 0;
     for (std::size_t k = 0; k < layers_.size(); ++k) {
-      n = layers_[k]->output_size(n);
       Index count = 0;
       for (const auto& p : layers_[k]->parameters())
         count += p.size();
+      for (const auto& b : layers_[k]->buffers())
+        buffered += b.size();
       total += count;
-      row(std::to_string(k), layers_[k]->describe(), "(" + std::to_string(n) + " × n)",
+      row(std::to_string(k), layers_[k]->describe(), layers_[k]->output_shape().str(),
           std::to_string(count));
     }
     s << std::string(58, '-') << '\n';
     row("", "total", "", std::to_string(total));
+    if (buffered > 0) row("", "buffers (not trained)", "", std::to_string(buffered));
     return s.str();
   }
 
-  // Copies every parameter value from `other`, which must have the same
-  // architecture (used to restore the best weights in early stopping).
+  // Copies every parameter value and every buffer from `other`, which must
+  // have the same architecture (used to restore the best weights in early
+  // stopping).
   void copy_weights_from(Sequential& other) {
-    auto mine = parameters();
-    auto theirs = other.parameters();
+    auto params = parameters(), their_params = other.parameters();
+    auto bufs = buffers(), their_bufs = other.buffers();
+    check_same_tensors(params, their_params, "parameter");  // all checked before any is copied
+    check_same_tensors(bufs, their_bufs, "buffer");
+    for (std::size_t k = 0; k < params.size(); ++k)
+      params[k].value() = their_params[k].value();
+    for (std::size_t k = 0; k < bufs.size(); ++k)
+      bufs[k].value() = their_bufs[k].value();
+  }
+
+  // Training, for convenience: hnn::train(*this, …), the loop of
+  // model/train.hpp, which must be included too (hnn/hnn.hpp includes it).
+  // Targets are a matrix (one column per sample) or class labels.
+  History fit(const Mat& X, const Mat& Y, const Loss<Scalar>& loss, Optimizer<Scalar>& optimizer,
+              const FitOptions<Scalar>& options = FitOptions<Scalar>()) {
+    return hnn::train(*this, X, Y, loss, optimizer, options);
+  }
+  History fit(const Mat& X, const Labels& y, const Loss<Scalar>& loss, Optimizer<Scalar>& optimizer,
+              const FitOptions<Scalar>& options = FitOptions<Scalar>()) {
+    return hnn::train(*this, X, y, loss, optimizer, options);
+  }
+  // Loss and metrics on (X, targets), in inference mode (model/train.hpp).
+  Evaluation evaluate(const Mat& X, const Mat& Y, const Loss<Scalar>& loss,
+                      const std::vector<Metric>& metrics = {}, Index batch_size = 256) {
+    return hnn::evaluate(*this, X, Y, loss, metrics, batch_size);
+  }
+  Evaluation evaluate(const Mat& X, const Labels& y, const Loss<Scalar>& loss,
+                      const std::vector<Metric>& metrics = {}, Index batch_size = 256) {
+    return hnn::evaluate(*this, X, y, loss, metrics, batch_size);
+  }
+
+ private:
+  static Shape checked_size(Index input_size) {
+    if (input_size <= 0) throw ArgumentError("Sequential: input_size must be > 0");
+    return Shape(input_size);
+  }
+
+  template <typename Derived>
+  In forward_with(const Eigen::MatrixBase<Derived>& X, Mode mode, Random* rng) {
+    if (layers_.empty()) throw Error("Sequential::forward: the model has no layers");
+    check_samples("Sequential::forward", "input", X, input_shape_);
+    // The first layer keeps a view of X until backward: X must not be a temporary.
+    std::optional<In> A(stored_view<Scalar>(
+        X, "Sequential::forward"));  // A₀ = X (an Eigen::Ref cannot be re-pointed; an optional can)
+    for (auto& l : layers_) {
+      if (rng) {
+        A.emplace(l->forward(*A, mode, *rng));  // A_k = layer_k(A_{k−1})
+      } else {
+        A.emplace(l->forward(*A, mode));
+      }
+    }
+    return *A;
+  }
+
+  // Each layer's list from `get`, renamed "<layer index>.<name>".
+  template <typename Get>
+  auto collect(Get get) {
+    decltype(get(*layers_.front())) all;
+    for (std::size_t k = 0; k < layers_.size(); ++k) {
+      for (auto& t : get(*layers_[k]))
+        all.push_back(t.renamed(std::to_string(k) + '.' + t.name()));
+    }
+    return all;
+  }
+
+  template <typename List>
+  static void check_same_tensors(const List& mine, const List& theirs, const char* what) {
     if (mine.size() != theirs.size()) {
-      throw ArgumentError("Sequential::copy_weights_from: the models have different parameters");
+      throw ArgumentError(std::string("Sequential::copy_weights_from: the models have different ") +
+                          what + "s");
     }
     for (std::size_t k = 0; k < mine.size(); ++k) {
       if (mine[k].rows() != theirs[k].rows() || mine[k].cols() != theirs[k].cols()) {
-        throw ShapeError("Sequential::copy_weights_from: parameter " + mine[k].name() +
-                         " has shape " + shape_string(mine[k].rows(), mine[k].cols()) +
-                         " but the other model's has " +
-                         shape_string(theirs[k].rows(), theirs[k].cols()));
+        throw ShapeError(
+            "Sequential::copy_weights_from: " + std::string(what) + " " + mine[k].name() +
+            " has shape " + shape_string(mine[k].rows(), mine[k].cols()) +
+            " but the other model's has " + shape_string(theirs[k].rows(), theirs[k].cols()));
       }
-      mine[k].value() = theirs[k].value();
     }
   }
 
-  // Training: defined in model/fit.hpp. Targets are a matrix (one column per
-  // sample) or class labels.
-  History fit(const Mat& X, const Mat& Y, const Loss<Scalar>& loss, Optimizer<Scalar>& optimizer,
-              const FitOptions<Scalar>& options = {});
-  History fit(const Mat& X, const Labels& y, const Loss<Scalar>& loss, Optimizer<Scalar>& optimizer,
-              const FitOptions<Scalar>& options = {});
-  // Loss and metrics on (X, targets), in inference mode.
-  Evaluation evaluate(const Mat& X, const Mat& Y, const Loss<Scalar>& loss,
-                      const std::vector<Metric>& metrics = {}, Index batch_size = 256);
-  Evaluation evaluate(const Mat& X, const Labels& y, const Loss<Scalar>& loss,
-                      const std::vector<Metric>& metrics = {}, Index batch_size = 256);
-
- private:
   // Pads to `width` characters as displayed: UTF-8 continuation bytes
   // (10xxxxxx) take no column, so "→" counts once.
   static std::string pad(const std::string& text, std::size_t width) {
@@ -233,10 +351,8 @@ class Sequential {
     return text + std::string(width > shown ? width - shown : 1, ' ');
   }
 
-  Index input_size_;
+  Shape input_shape_;
   std::vector<LayerPtr> layers_;
 };
 
 }  // namespace hnn
-
-#include "hnn/model/fit.hpp"

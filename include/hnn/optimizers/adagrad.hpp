@@ -40,20 +40,23 @@ class AdaGrad : public Optimizer<Scalar> {
   std::string name() const override { return "AdaGrad"; }
 
  protected:
-  void update(const Parameter<Scalar>& p, std::size_t k) override {
-    auto W = p.value();
-    const auto G = p.grad();
+  void update(Parameter<Scalar>& p, std::size_t k) override {
     const bool fresh = sums_.size() <= k || sums_[k].size() != p.size();
     auto& S = this->state(sums_, p, k);
-    if (fresh) S.setConstant(Scalar(o_.initial_accumulator));
+    if (fresh) S.setConstant(Scalar(o_.initial_accumulator));  // s₀
     const Scalar wd = Scalar(o_.weight_decay), eps = Scalar(o_.eps);
     const Scalar lr_t =
-        Scalar(this->learning_rate() / (1 + double(this->steps() - 1) * o_.lr_decay));
-    S.array() += (G.array() + wd * W.array()).square();  // s ← s + g²
-    W.array() -=
-        lr_t * (G.array() + wd * W.array()) / (S.array().sqrt() + eps);  // w ← w − η g/(√s+ε)
+        Scalar(this->learning_rate() / (1 + double(this->steps() - 1) * o_.lr_decay));  // η_t
+    this->apply(
+        p,
+        [=](auto w, auto g, auto s) {
+          s += (g + wd * w).square();                   // s ← s + g²,  g = ∇w + λ w
+          w -= lr_t * (g + wd * w) / (s.sqrt() + eps);  // w ← w − η_t g / (√s + ε)
+        },
+        S);
   }
-  void reset_state() override { sums_.clear(); }
+
+  typename Optimizer<Scalar>::StateTensors state_tensors() override { return {{"sum", &sums_}}; }
 
  private:
   AdaGradOptions o_;

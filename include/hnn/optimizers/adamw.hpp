@@ -29,7 +29,9 @@ class AdamW : public Adam<Scalar> {
   }
 
  protected:
-  void update(const Parameter<Scalar>& p, std::size_t k) override { this->adam_update(p, k, true); }
+  void update(Parameter<Scalar>& p, std::size_t k) override {
+    this->adam_update(p, k, Adam<Scalar>::Decay::decoupled);
+  }
 };
 
 }  // namespace hnn

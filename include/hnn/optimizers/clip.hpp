@@ -21,26 +21,36 @@ namespace hnn {
 
 // Returns the global norm before clipping.
 template <typename Scalar>
-double clip_grad_norm(const std::vector<Parameter<Scalar>>& params, double max_norm) {
+double clip_grad_norm(std::vector<Parameter<Scalar>>& params, double max_norm) {
   if (!(max_norm > 0)) throw ArgumentError("clip_grad_norm: max_norm must be > 0");
   double sum = 0;
-  for (const auto& p : params)
+  for (auto& p : params)
     sum += double(p.grad().squaredNorm());
   const double norm = std::sqrt(sum);  // ‖g‖ over every parameter
   const double coef = max_norm / (norm + 1e-6);
   if (coef < 1) {
-    for (const auto& p : params)
+    for (auto& p : params)
       p.grad() *= Scalar(coef);  // g ← g c / (‖g‖ + 10⁻⁶)
   }
   return norm;
 }
+template <typename Scalar>
+double clip_grad_norm(std::vector<Parameter<Scalar>>&& params, double max_norm) {
+  return clip_grad_norm(params, max_norm);
+}
 
 template <typename Scalar>
-void clip_grad_value(const std::vector<Parameter<Scalar>>& params, double clip) {
+void clip_grad_value(std::vector<Parameter<Scalar>>& params, double clip) {
   if (!(clip > 0)) throw ArgumentError("clip_grad_value: clip must be > 0");
   const Scalar c = Scalar(clip);
-  for (const auto& p : params)
-    p.grad() = p.grad().cwiseMax(-c).cwiseMin(c);  // clamp(g, ±c)
+  for (auto& p : params) {
+    auto g = p.grad();
+    g = g.cwiseMax(-c).cwiseMin(c);  // clamp(g, ±c)
+  }
+}
+template <typename Scalar>
+void clip_grad_value(std::vector<Parameter<Scalar>>&& params, double clip) {
+  clip_grad_value(params, clip);
 }
 
 }  // namespace hnn

@@ -10,20 +10,44 @@
 // an optimizer's state (momentum, moment estimates) is kept per parameter,
 // by position, created at the first step. reset() forgets it.
 //
+// Each optimizer writes its update once, as whole-tensor Eigen array
+// expressions, one line per equation (the `formula` in each header), and
+// update() hands it to apply(), which runs it on whole tensors (the readable
+// path) or block by block (the fast path, the default: perf/blocked_update.hpp
+// says why it is faster). Both compute the same numbers; tests/optimizers
+// checks that they agree, and set_update_path(UpdatePath::readable) runs the
+// readable one, to step through it.
+//
 // The learning rate is public state so that a schedule can change it between
-// epochs (optimizers/schedule.hpp).
+// epochs (optimizers/schedule.hpp). state() and load_state() give and take
+// everything a later step depends on, for checkpoints (io/checkpoint.hpp).
 
-#include <algorithm>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "hnn/core/error.hpp"
-#include "hnn/core/parallel.hpp"
 #include "hnn/core/parameter.hpp"
 #include "hnn/core/types.hpp"
+#include "hnn/perf/blocked_update.hpp"
 
 namespace hnn {
+
+// How apply() runs an optimizer's formula: block by block (fast), or once on
+// whole tensors (readable). The same numbers either way.
+enum class UpdatePath { fast, readable };
+
+// An optimizer's state, apart from the parameters: the steps taken, the
+// learning rate, and its per-parameter tensors by kind ("m", "v", …), each
+// with one matrix per parameter (empty where none was made yet).
+template <typename Scalar>
+struct OptimizerState {
+  std::string optimizer;  // name(), checked on load
+  long steps = 0;
+  double learning_rate = 0;
+  std::vector<std::pair<std::string, std::vector<Matrix<Scalar>>>> tensors;
+};
 
 template <typename Scalar>
 class Optimizer {
@@ -36,18 +60,20 @@ class Optimizer {
   virtual std::string name() const = 0;
 
   // One update of every parameter from its current gradient.
-  void step(const std::vector<Parameter<Scalar>>& params) {
+  void step(std::vector<Parameter<Scalar>>& params) {
     check_parameters(params);
     ++steps_;
     for (std::size_t k = 0; k < params.size(); ++k)
       update(params[k], k);
   }
+  void step(std::vector<Parameter<Scalar>>&& params) { step(params); }
 
   // Forget all state (as if no step had been taken).
   void reset() {
     steps_ = 0;
     shapes_.clear();
-    reset_state();
+    for (auto& kind : state_tensors())
+      kind.second->clear();
   }
 
   double learning_rate() const { return lr_; }
@@ -63,52 +89,106 @@ class Optimizer {
   // Steps taken since construction or reset(): Adam's t.
   long steps() const { return steps_; }
 
+  void set_update_path(UpdatePath path) { path_ = path; }
+  UpdatePath update_path() const { return path_; }
+
+  // A copy of everything a later step depends on (for a checkpoint).
+  OptimizerState<Scalar> state() {
+    OptimizerState<Scalar> s;
+    s.optimizer = name();
+    s.steps = steps_;
+    s.learning_rate = lr_;
+    for (auto& kind : state_tensors())
+      s.tensors.emplace_back(kind.first, *kind.second);
+    return s;
+  }
+
+  // Takes a state() back, for stepping the parameters `params`: throws
+  // ArgumentError, changing nothing, unless it is this optimizer's, with
+  // tensors of the parameters' shapes.
+  void load_state(const OptimizerState<Scalar>& s, const std::vector<Parameter<Scalar>>& params) {
+    const auto where = name() + ".load_state: ";
+    if (s.optimizer != name()) throw ArgumentError(where + "the state is " + s.optimizer + "'s");
+    if (s.steps < 0) throw ArgumentError(where + "negative step count");
+    auto mine = state_tensors();
+    if (mine.size() != s.tensors.size()) throw ArgumentError(where + "wrong number of kinds");
+    for (std::size_t i = 0; i < mine.size(); ++i) {
+      const auto& kind = s.tensors[i];
+      if (kind.first != mine[i].first) {
+        throw ArgumentError(where + "expected state \"" + mine[i].first + "\", got \"" +
+                            kind.first + "\"");
+      }
+      if (kind.second.size() > params.size()) {
+        throw ArgumentError(where + "state \"" + kind.first +
+                            "\" has more tensors than there "
+                            "are parameters");
+      }
+      for (std::size_t k = 0; k < kind.second.size(); ++k) {
+        const auto& m = kind.second[k];
+        if (m.size() != 0 && (m.rows() != params[k].rows() || m.cols() != params[k].cols())) {
+          throw ArgumentError(where + "state \"" + kind.first + "\" of parameter " +
+                              params[k].name() + " has the wrong shape");
+        }
+      }
+    }
+    set_learning_rate(s.learning_rate);
+    steps_ = s.steps;
+    shapes_.clear();
+    if (steps_ > 0) {
+      for (const auto& p : params)
+        shapes_.push_back(p.size());
+    }
+    for (std::size_t i = 0; i < mine.size(); ++i)
+      *mine[i].second = s.tensors[i].second;
+  }
+
  protected:
   // Updates parameter number k (its state lives at index k).
-  virtual void update(const Parameter<Scalar>& p, std::size_t k) = 0;
-  virtual void reset_state() = 0;
+  virtual void update(Parameter<Scalar>& p, std::size_t k) = 0;
 
-  // A state buffer per parameter, zero-initialised to the parameter's shape
-  // on first use.
-  static Matrix<Scalar>& state(std::vector<Matrix<Scalar>>& buffers, const Parameter<Scalar>& p,
-                               std::size_t k) {
-    if (buffers.size() <= k) buffers.resize(k + 1);
-    if (buffers[k].size() != p.size()) buffers[k] = Matrix<Scalar>::Zero(p.rows(), p.cols());
-    return buffers[k];
-  }
+  // The optimizer's per-parameter state, by kind: what state() saves and
+  // reset() clears (scratch space is not listed).
+  using StateTensors = std::vector<std::pair<std::string, std::vector<Matrix<Scalar>>*>>;
+  virtual StateTensors state_tensors() = 0;
 
-  // Element i.. of a tensor's storage, as an Eigen array of n elements.
-  using ArrayMap = Eigen::Map<Eigen::Array<Scalar, Eigen::Dynamic, 1>>;
-  static ArrayMap slice(Scalar* data, Index i, Index n) { return ArrayMap(data + i, n); }
-
-  // f(i, n) for consecutive blocks [i, i + n) of a parameter's elements, on
-  // the threads that computed its gradient (Parameter::for_each_share). A
-  // block (1,024 elements: 4 KiB of floats per array) stays in the L1
-  // cache, so an update written as several array statements per block still
-  // reads and writes each tensor from memory once, and Eigen vectorises
-  // each statement.
-  static constexpr Index kBlock = 1024;
-  template <typename F>
-  static void for_each_block(const Parameter<Scalar>& p, F&& f) {
-    p.for_each_share([&f](Index begin, Index end) {
-      for (Index i = begin; i < end; i += kBlock)
-        f(i, std::min(kBlock, end - i));
-    });
-  }
-
-  // Throws ArgumentError unless lo ≤ value < hi (hi exclusive when open).
-  static void check_range(const std::string& who, const std::string& what, double value, double lo,
-                          double hi, bool hi_inclusive = false) {
-    const bool ok = value >= lo && (hi_inclusive ? value <= hi : value < hi);
-    if (!ok) {
-      std::ostringstream s;
-      s << who << ": " << what << " must be in [" << lo << ", " << hi << (hi_inclusive ? "]" : ")")
-        << ", got " << value;
-      throw ArgumentError(s.str());
+  // Runs formula(w, ∇w, state…) on the parameter, by the update path.
+  template <typename F, typename... State>
+  void apply(Parameter<Scalar>& p, F&& formula, State&... state) {
+    if (path_ == UpdatePath::readable) {
+      update_whole(p, formula, state...);
+    } else {
+      update_in_blocks(p, formula, state...);
     }
   }
 
+  // A state tensor per parameter, zero-initialised to the parameter's shape
+  // on first use.
+  static Matrix<Scalar>& state(std::vector<Matrix<Scalar>>& tensors, const Parameter<Scalar>& p,
+                               std::size_t k) {
+    if (tensors.size() <= k) tensors.resize(k + 1);
+    if (tensors[k].size() != p.size()) tensors[k] = Matrix<Scalar>::Zero(p.rows(), p.cols());
+    return tensors[k];
+  }
+
+  // Throws ArgumentError unless lo ≤ value < hi.
+  static void check_half_open(const std::string& who, const std::string& what, double value,
+                              double lo, double hi) {
+    if (!(value >= lo && value < hi)) range_error(who, what, value, lo, hi, ")");
+  }
+  // Throws ArgumentError unless lo ≤ value ≤ hi.
+  static void check_closed(const std::string& who, const std::string& what, double value, double lo,
+                           double hi) {
+    if (!(value >= lo && value <= hi)) range_error(who, what, value, lo, hi, "]");
+  }
+
  private:
+  [[noreturn]] static void range_error(const std::string& who, const std::string& what,
+                                       double value, double lo, double hi, const char* close) {
+    std::ostringstream s;
+    s << who << ": " << what << " must be in [" << lo << ", " << hi << close << ", got " << value;
+    throw ArgumentError(s.str());
+  }
+
   void check_parameters(const std::vector<Parameter<Scalar>>& params) {
     if (shapes_.empty()) {
       for (const auto& p : params)
@@ -128,6 +208,7 @@ class Optimizer {
   double lr_ = 0;
   long steps_ = 0;
   std::vector<Index> shapes_;
+  UpdatePath path_ = UpdatePath::fast;
 };
 
 }  // namespace hnn

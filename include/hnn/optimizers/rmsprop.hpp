@@ -8,6 +8,8 @@
 //   v ← α v + (1 − α) g²                           α = 0.99 (PyTorch's default)
 //   d ← √v + ε                                     ε outside the root
 //       (centered: a ← α a + (1 − α) g,  d ← √(v − a²) + ε)
+//   (one formula per combination of centered and momentum below; d is
+//   written out inside each)
 //   w ← w − η g / d              without momentum
 //   b ← μ b + g / d,  w ← w − η b  with momentum μ
 
@@ -32,51 +34,66 @@ class RMSProp : public Optimizer<Scalar> {
  public:
   explicit RMSProp(double learning_rate = 0.01) : RMSProp(RMSPropOptions{learning_rate}) {}
   explicit RMSProp(const RMSPropOptions& o) : Optimizer<Scalar>(o.learning_rate), o_(o) {
-    this->check_range("RMSProp", "alpha", o.alpha, 0.0, 1.0);
-    this->check_range("RMSProp", "momentum", o.momentum, 0.0, 1.0);
+    this->check_half_open("RMSProp", "alpha", o.alpha, 0.0, 1.0);
+    this->check_half_open("RMSProp", "momentum", o.momentum, 0.0, 1.0);
     if (!(o.eps >= 0)) throw ArgumentError("RMSProp: eps must be >= 0");
     if (!(o.weight_decay >= 0)) throw ArgumentError("RMSProp: weight_decay must be >= 0");
   }
   std::string name() const override { return "RMSProp"; }
 
  protected:
-  void update(const Parameter<Scalar>& p, std::size_t k) override {
-    auto W = p.value();
-    const auto G = p.grad();
+  void update(Parameter<Scalar>& p, std::size_t k) override {
     const Scalar lr = Scalar(this->learning_rate()), a = Scalar(o_.alpha),
                  wd = Scalar(o_.weight_decay), eps = Scalar(o_.eps), mu = Scalar(o_.momentum);
     auto& V = this->state(squares_, p, k);
-    V.array() =
-        a * V.array() + (1 - a) * (G.array() + wd * W.array()).square();  // v ← αv + (1−α)g²
-    auto& D = this->state(denominators_, p, k);
-    if (o_.centered) {
-      auto& A = this->state(averages_, p, k);
-      A.array() = a * A.array() + (1 - a) * (G.array() + wd * W.array());  // a ← αa + (1−α)g
-      D.array() = (V.array() - A.array().square()).sqrt() + eps;  // d ← √(v − a²) + ε
+    if (o_.centered && o_.momentum > 0) {
+      this->apply(
+          p,
+          [=](auto w, auto g, auto v, auto avg, auto b) {
+            v = a * v + (1 - a) * (g + wd * w).square();  // v ← α v + (1 − α) g²
+            avg = a * avg + (1 - a) * (g + wd * w);       // a ← α a + (1 − α) g
+            b = mu * b + (g + wd * w) / ((v - avg.square()).sqrt() + eps);  // b ← μ b + g / d
+            w -= lr * b;                                                    // w ← w − η b
+          },
+          V, this->state(averages_, p, k), this->state(momenta_, p, k));
+    } else if (o_.centered) {
+      this->apply(
+          p,
+          [=](auto w, auto g, auto v, auto avg) {
+            v = a * v + (1 - a) * (g + wd * w).square();  // v ← α v + (1 − α) g²
+            avg = a * avg + (1 - a) * (g + wd * w);       // a ← α a + (1 − α) g
+            w -= lr * (g + wd * w) / ((v - avg.square()).sqrt() + eps);  // w ← w − η g / d
+          },
+          V, this->state(averages_, p, k));
+    } else if (o_.momentum > 0) {
+      this->apply(
+          p,
+          [=](auto w, auto g, auto v, auto b) {
+            v = a * v + (1 - a) * (g + wd * w).square();   // v ← α v + (1 − α) g²
+            b = mu * b + (g + wd * w) / (v.sqrt() + eps);  // b ← μ b + g / d
+            w -= lr * b;                                   // w ← w − η b
+          },
+          V, this->state(momenta_, p, k));
     } else {
-      D.array() = V.array().sqrt() + eps;  // d ← √v + ε
-    }
-    if (o_.momentum > 0) {
-      auto& B = this->state(momenta_, p, k);
-      B.array() = mu * B.array() + (G.array() + wd * W.array()) / D.array();  // b ← μb + g/d
-      W.array() -= lr * B.array();                                            // w ← w − η b
-    } else {
-      W.array() -= lr * (G.array() + wd * W.array()) / D.array();  // w ← w − η g/d
+      this->apply(
+          p,
+          [=](auto w, auto g, auto v) {
+            v = a * v + (1 - a) * (g + wd * w).square();  // v ← α v + (1 − α) g²
+            w -= lr * (g + wd * w) / (v.sqrt() + eps);    // w ← w − η g / d
+          },
+          V);
     }
   }
-  void reset_state() override {
-    squares_.clear();
-    averages_.clear();
-    momenta_.clear();
-    denominators_.clear();
+
+  typename Optimizer<Scalar>::StateTensors state_tensors() override {
+    return {{"square_average", &squares_}, {"average", &averages_}, {"momentum", &momenta_}};
   }
 
  private:
   RMSPropOptions o_;
-  std::vector<Matrix<Scalar>> squares_;       // v
-  std::vector<Matrix<Scalar>> averages_;      // a (centered only)
-  std::vector<Matrix<Scalar>> momenta_;       // b (momentum only)
-  std::vector<Matrix<Scalar>> denominators_;  // d, scratch
+  std::vector<Matrix<Scalar>> squares_;   // v
+  std::vector<Matrix<Scalar>> averages_;  // a (centered only)
+  std::vector<Matrix<Scalar>> momenta_;   // b (momentum only)
 };
 
 }  // namespace hnn

@@ -9,13 +9,15 @@
 //   g ← g + μ b  (Nesterov)  or  g ← b          (when μ > 0)
 //   w ← w − η g                                 learning rate η
 //
-// Plain SGD (μ = 0) is w ← w − η (∇w + λ w).
+// Plain SGD (μ = 0) is w ← w − η (∇w + λ w). The update below is the
+// formula, one line per equation, on whole tensors (optimizers/optimizer.hpp:
+// apply runs it block by block).
 
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "hnn/optimizers/optimizer.hpp"
+#include "hnn/perf/lazy_gradient.hpp"
 
 namespace hnn {
 
@@ -32,8 +34,8 @@ class SGD : public Optimizer<Scalar> {
  public:
   explicit SGD(double learning_rate = 0.01) : SGD(SGDOptions{learning_rate}) {}
   explicit SGD(const SGDOptions& o) : Optimizer<Scalar>(o.learning_rate), o_(o) {
-    this->check_range("SGD", "momentum", o.momentum, 0.0, 1.0);
-    this->check_range("SGD", "dampening", o.dampening, 0.0, 1.0, true);
+    this->check_half_open("SGD", "momentum", o.momentum, 0.0, 1.0);
+    this->check_closed("SGD", "dampening", o.dampening, 0.0, 1.0);
     if (!(o.weight_decay >= 0)) throw ArgumentError("SGD: weight_decay must be >= 0");
     if (o.nesterov && (o.momentum <= 0 || o.dampening != 0)) {
       throw ArgumentError("SGD: nesterov needs momentum > 0 and dampening = 0");
@@ -43,37 +45,43 @@ class SGD : public Optimizer<Scalar> {
   const SGDOptions& options() const { return o_; }
 
  protected:
-  void update(const Parameter<Scalar>& p, std::size_t k) override {
+  void update(Parameter<Scalar>& p, std::size_t k) override {
     const Scalar lr = Scalar(this->learning_rate()), mu = Scalar(o_.momentum),
                  wd = Scalar(o_.weight_decay), damp = Scalar(1 - o_.dampening);
-    // w ← w − η ∇w as one product when the layer kept ∇w's factors (Dense at
-    // small batches: ∇w = dZ Xᵀ is never written; core/parameter.hpp).
-    if (mu == 0 && wd == 0 && p.add_deferred_gradient(-lr)) return;
-    Scalar* w = p.value_data();
-    Scalar* grad = p.grad_data();  // read only
-    Scalar* b = o_.momentum == 0 ? nullptr : this->state(buffers_, p, k).data();
+    const bool nesterov = o_.nesterov;
+    // Plain SGD on a gradient held as factors (Dense at small batches): the
+    // same step, w ← w − η dZ Xᵀ, as one product (perf/lazy_gradient.hpp).
+    if (this->update_path() == UpdatePath::fast && mu == 0 && wd == 0 &&
+        add_scaled_gradient_from_factors(p, -lr)) {
+      return;
+    }
+    if (o_.momentum == 0) {
+      this->apply(p, [=](auto w, auto g) {
+        w -= lr * (g + wd * w);  // w ← w − η (∇w + λ w)
+      });
+      return;
+    }
     const bool first = this->steps() == 1;
-    this->for_each_block(p, [&](Index i, Index n) {
-      auto W = this->slice(w, i, n);
-      const auto G = this->slice(grad, i, n);  // ∇w
-      if (!b) {
-        W -= lr * (G + wd * W);  // w ← w − η (∇w + λ w)
-        return;
-      }
-      auto B = this->slice(b, i, n);
-      if (first) {
-        B = G + wd * W;  // b ← g
-      } else {
-        B = mu * B + damp * (G + wd * W);  // b ← μ b + (1 − τ) g
-      }
-      if (o_.nesterov) {
-        W -= lr * (G + wd * W + mu * B);  // w ← w − η (g + μ b)
-      } else {
-        W -= lr * B;  // w ← w − η b
-      }
-    });
+    this->apply(
+        p,
+        [=](auto w, auto g, auto b) {
+          if (first) {
+            b = g + wd * w;  // b ← g
+          } else {
+            b = mu * b + damp * (g + wd * w);  // b ← μ b + (1 − τ) g
+          }
+          if (nesterov) {
+            w -= lr * (g + wd * w + mu * b);  // w ← w − η (g + μ b)
+          } else {
+            w -= lr * b;  // w ← w − η b
+          }
+        },
+        this->state(buffers_, p, k));
   }
-  void reset_state() override { buffers_.clear(); }
+
+  typename Optimizer<Scalar>::StateTensors state_tensors() override {
+    return {{"momentum", &buffers_}};
+  }
 
  private:
   SGDOptions o_;

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// core/parallel.hpp: products, element-wise splits and the thread settings.
+// perf/threads.hpp and perf/products.hpp: products, element-wise splits and
+// the thread settings.
 // Split work must give the one-thread result (to float rounding), cover
 // every element once, and leave the program's thread settings as they were.
 // Built with OpenMP (HNN_WITH_OPENMP, as the test command builds the g++
@@ -61,6 +62,11 @@ Mf random(hnn::Index r, hnn::Index c, std::uint64_t seed) {
   return m;
 }
 
+// Over how many threads a parameter's gradient was last computed.
+int split_of(const hnn::Parameter<float>& p) {
+  return p.deferred() ? p.deferred()->threads() : 1;
+}
+
 // Largest |a − b| relative to the largest |b|.
 double relative_error(const Mf& a, const Md& b) {
   return (a.cast<double>() - b).cwiseAbs().maxCoeff() / b.cwiseAbs().maxCoeff();
@@ -68,46 +74,47 @@ double relative_error(const Mf& a, const Md& b) {
 
 }  // namespace
 
-TEST_CASE("product splits large products over the threads and gives the one-thread result") {
+TEST_CASE(
+    "the product verbs split large products over the threads and gives the one-thread result") {
   TwoThreads two;
   const Mf W = random(256, 784, 1), X = random(784, 128, 2), dZ = random(256, 128, 3);
   const Md Wd = W.cast<double>(), Xd = X.cast<double>(), dZd = dZ.cast<double>();
 
   Mf Z(256, 128);
-  CHECK(hnn::product(Z, W, X) == expected_split());  // Z = W X, by columns of Z
+  CHECK(hnn::set_product(Z, W, X) == expected_split());  // Z = W X, by columns of Z
   CHECK(relative_error(Z, Wd * Xd) < 1e-5);
 
   Mf dW = random(256, 784, 4);
   const Md dW0 = dW.cast<double>();
-  CHECK(hnn::product(dW, dZ, X.transpose(), true) == expected_split());  // dW += dZ Xᵀ
+  CHECK(hnn::add_product(dW, dZ, X.transpose()) == expected_split());  // dW += dZ Xᵀ
   CHECK(relative_error(dW, dW0 + dZd * Xd.transpose()) < 1e-5);
 
   Mf dX(784, 128);
-  hnn::product(dX, W.transpose(), dZ);  // dX = Wᵀ dZ
+  hnn::set_product(dX, W.transpose(), dZ);  // dX = Wᵀ dZ
   CHECK(relative_error(dX, Wd.transpose() * dZd) < 1e-5);
 
   // Large but narrow (fewer than ParallelThresholds::columns samples): one thread.
   const Mf A = random(2048, 1024, 5), x = random(1024, 32, 6);
   Mf y(2048, 32);
-  CHECK(hnn::product(y, A, x) == 1);
+  CHECK(hnn::set_product(y, A, x) == 1);
   CHECK(relative_error(y, A.cast<double>() * x.cast<double>()) < 1e-5);
 
   // A view into a wider buffer, as the layers' batch buffers are.
   Mf buffer = Mf::Constant(256, 200, 7.0f);
   hnn::MutRef<float> view = buffer.leftCols(128);
-  hnn::product(view, W, X);
+  hnn::set_product(view, W, X);
   CHECK(relative_error(buffer.leftCols(128), Wd * Xd) < 1e-5);
   CHECK((buffer.rightCols(72).array() == 7.0f).all());  // nothing written past the view
 }
 
-TEST_CASE("product of depth 1 is the outer product, accumulated or not") {
+TEST_CASE("a product of depth 1 is the outer product, accumulated or not") {
   TwoThreads two;
   const Mf dz = random(256, 1, 7), x = random(784, 1, 8);
   Mf dW = random(256, 784, 9);
   const Md expected = dW.cast<double>() + dz.cast<double>() * x.cast<double>().transpose();
-  CHECK(hnn::product(dW, dz, x.transpose(), true) == 1);  // small: one thread
+  CHECK(hnn::add_product(dW, dz, x.transpose()) == 1);  // small: one thread
   CHECK(relative_error(dW, expected) < 1e-6);
-  hnn::product(dW, dz, x.transpose());
+  hnn::set_product(dW, dz, x.transpose());
   CHECK(relative_error(dW, dz.cast<double>() * x.cast<double>().transpose()) < 1e-6);
 }
 
@@ -115,7 +122,7 @@ TEST_CASE("small products stay on one thread") {
   TwoThreads two;
   const Mf W = random(10, 128, 10), X = random(128, 32, 11);
   Mf Z(10, 32);
-  CHECK(hnn::product(Z, W, X) == 1);
+  CHECK(hnn::set_product(Z, W, X) == 1);
   CHECK(relative_error(Z, W.cast<double>() * X.cast<double>()) < 1e-6);
 }
 
@@ -184,12 +191,12 @@ TEST_CASE("a Dense layer records how its dW was split, and zero_grad and the opt
   hnn::Random rng(3);
   hnn::Dense<float> dense(784, 256, rng);
   auto params = dense.parameters();
-  CHECK(params[0].grad_threads() == 1);  // no gradient computed yet
+  CHECK(split_of(params[0]) == 1);  // no gradient computed yet
   const Mf X = random(784, 64, 12), dZ = random(256, 64, 13);
   dense.forward(X, hnn::Mode::train);
   dense.backward(dZ);
-  CHECK(params[0].grad_threads() == expected_split());  // 256·784·64 multiply-adds: split
-  CHECK(params[1].grad_threads() == 1);                 // b has no recorded split
+  CHECK(split_of(params[0]) == expected_split());  // 256·784·64 multiply-adds: split
+  CHECK(split_of(params[1]) == 1);                 // b has no recorded split
   const Md dW = dZ.cast<double>() * X.cast<double>().transpose();
   CHECK(relative_error(Mf(params[0].grad()), dW) < 1e-5);
 
@@ -206,7 +213,7 @@ TEST_CASE("a Dense layer records how its dW was split, and zero_grad and the opt
   // Batch 1: a small product, one thread.
   dense.forward(X.leftCols(1), hnn::Mode::train);
   dense.backward(dZ.leftCols(1));
-  CHECK(params[0].grad_threads() == 1);
+  CHECK(split_of(params[0]) == 1);
 }
 
 TEST_CASE("Adam's block-by-block update equals the formula on every element") {

@@ -1,0 +1,366 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+// The training loop: hnn::train (what Sequential::fit calls) and
+// hnn::evaluate.
+//
+//   for each epoch:
+//     reset the layers' sequence state
+//     shuffle the order of the samples             (seeded: FitOptions::seed)
+//     for each batch B of that order:
+//       zero_grad()                                the gradients accumulate otherwise
+//       P  = forward(X_B, train, generator)        predictions (outputs × |B|)
+//       L  = loss(P, T_B)                          a number; must be finite
+//       dP = ∂L/∂P                                 carries the 1/|B| of the mean
+//       backward(dP)                               every ∂L/∂w, by the chain rule
+//       clip the gradients                         (if asked)
+//       optimizer.step(parameters())               w ← w − η (…)
+//     record the epoch's loss and metrics, evaluate the validation data
+//
+// with the callbacks (model/callbacks.hpp) called at fixed points: printing
+// progress (model/progress.hpp), early stopping, schedules, checkpoints.
+// The batches are gathered by copy_batch (data/dataset.hpp) into one buffer
+// reused by every batch, or are views of X when the order is not shuffled.
+// A float model trains with flush-to-zero on (FitOptions::flush_to_zero).
+
+#include <chrono>
+#include <cmath>
+#include <memory>
+#include <numeric>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "hnn/core/error.hpp"
+#include "hnn/core/random.hpp"
+#include "hnn/core/shape.hpp"
+#include "hnn/data/dataset.hpp"
+#include "hnn/losses/loss.hpp"
+#include "hnn/model/callbacks.hpp"
+#include "hnn/model/fit_options.hpp"
+#include "hnn/model/history.hpp"
+#include "hnn/model/metrics.hpp"
+#include "hnn/model/progress.hpp"
+#include "hnn/model/sequential.hpp"
+#include "hnn/model/training_state.hpp"
+#include "hnn/optimizers/clip.hpp"
+#include "hnn/optimizers/optimizer.hpp"
+#include "hnn/perf/flush_to_zero.hpp"
+
+namespace hnn {
+
+namespace detail {
+
+// The seed of the generator handed to the layers: another stream than the
+// sample order's, so a dropout layer does not change which samples batch
+// together.
+inline std::uint64_t layer_seed(std::uint64_t seed) {
+  return seed ^ 0x9E3779B97F4A7C15ull;
+}
+
+// Flush-to-zero for the duration of training a float model, if asked.
+template <typename Scalar>
+class FlushWhileTraining {
+ public:
+  explicit FlushWhileTraining(bool asked) {
+    if (asked && std::is_same<Scalar, float>::value) ftz_.emplace(true);
+  }
+
+ private:
+  std::optional<FlushToZero> ftz_;
+};
+
+// Targets are a matrix (outputs × samples) or labels (one per sample).
+template <typename Scalar>
+void check_targets(const std::string& who, const Matrix<Scalar>& X, const Matrix<Scalar>& Y,
+                   Index outputs) {
+  if (Y.cols() != X.cols() || Y.rows() != outputs) {
+    throw ShapeError(who + ": targets have shape " + shape_string(Y) + ", expected " +
+                     shape_string(outputs, X.cols()) + " (outputs × samples)");
+  }
+}
+template <typename Scalar>
+void check_targets(const std::string& who, const Matrix<Scalar>& X, const Labels& y,
+                   Index outputs) {
+  if (y.size() != X.cols()) {
+    throw ShapeError(who + ": " + std::to_string(X.cols()) + " samples but " +
+                     std::to_string(y.size()) + " labels");
+  }
+  for (Index j = 0; j < y.size(); ++j) {
+    if (y(j) < 0 || y(j) >= outputs) {
+      throw ArgumentError(who + ": label " + std::to_string(y(j)) + " of sample " +
+                          std::to_string(j) + " is outside [0, " + std::to_string(outputs) + ")");
+    }
+  }
+}
+
+// The samples `first … first + n − 1` of the targets, in storage order.
+template <typename Scalar>
+ConstRef<Scalar> target_columns(const Matrix<Scalar>& Y, Index first, Index n) {
+  return Y.middleCols(first, n);
+}
+inline LabelsRef target_columns(const Labels& y, Index first, Index n) {
+  return y.segment(first, n);
+}
+// The first n of a gathered batch's targets.
+template <typename Scalar>
+ConstRef<Scalar> first_targets(const Matrix<Scalar>& Y, Index n) {
+  return Y.leftCols(n);
+}
+inline LabelsRef first_targets(const Labels& y, Index n) {
+  return y.head(n);
+}
+
+template <typename Scalar>
+double metric_value(const Metric& m, const Matrix<Scalar>& P, const Matrix<Scalar>& T) {
+  return m(Matrix<double>(P.template cast<double>()), Matrix<double>(T.template cast<double>()));
+}
+template <typename Scalar>
+double metric_value(const Metric& m, const Matrix<Scalar>& P, const Labels& y) {
+  return m(Matrix<double>(P.template cast<double>()), y);
+}
+
+// The batches of one epoch: views of X and T in storage order, or, when the
+// order is shuffled, copies gathered into buffers reused by every batch.
+template <typename Scalar, typename Targets>
+class Batches {
+ public:
+  Batches(const Matrix<Scalar>& X, const Targets& T, Index batch_size, bool shuffled)
+      : X_(X),
+        T_(T),
+        size_(batch_size),
+        shuffled_(shuffled && batch_size < X.cols()),
+        order_(std::size_t(X.cols())) {
+    std::iota(order_.begin(), order_.end(), Index(0));
+  }
+  Index count() const { return batch_count(X_.cols(), size_); }
+  Index samples(Index b) const { return std::min(size_, X_.cols() - b * size_); }
+  // The new order of an epoch (unchanged unless shuffled).
+  void shuffle(Random& rng) {
+    if (shuffled_) rng.shuffle(order_.begin(), order_.end());
+  }
+  // Which sample of X column k of batch b is.
+  Index sample(Index b, Index k) const { return order_[std::size_t(b * size_ + k)]; }
+
+  ConstRef<Scalar> inputs(Index b) {
+    if (!shuffled_) return X_.middleCols(b * size_, samples(b));
+    const Index n = copy_batch(X_, order_, b * size_, size_, Xb_);
+    return Xb_.leftCols(n);
+  }
+  auto targets(Index b) {
+    if (!shuffled_) return target_columns(T_, b * size_, samples(b));
+    return first_targets(Tb_, copy_batch(T_, order_, b * size_, size_, Tb_));
+  }
+
+ private:
+  const Matrix<Scalar>& X_;
+  const Targets& T_;
+  Index size_;
+  bool shuffled_;
+  std::vector<Index> order_;
+  Matrix<Scalar> Xb_;  // the gathered batch (when shuffled)
+  Targets Tb_;
+};
+
+template <typename Scalar, typename Targets>
+void check_fit(const Sequential<Scalar>& model, const Matrix<Scalar>& X, const Targets& T,
+               const FitOptions<Scalar>& o) {
+  if (o.epochs < 0) throw ArgumentError("fit: epochs must be >= 0");
+  if (o.batch_size < 0) throw ArgumentError("fit: batch_size must be >= 0 (0 is the full batch)");
+  if (!(o.clip_grad_norm >= 0) || !(o.clip_grad_value >= 0)) {
+    throw ArgumentError("fit: clip_grad_norm and clip_grad_value must be >= 0 (0 is off)");
+  }
+  if (!o.out) throw ArgumentError("fit: out is null");
+  if (X.cols() == 0) throw ShapeError("fit: no samples");
+  check_samples("fit", "input", X, model.input_shape());
+  check_targets("fit", X, T, model.output_size());
+  if (o.has_validation()) {
+    check_samples("fit (validation)", "input", *o.validation_X, model.input_shape());
+    if (std::is_same<Targets, Labels>::value ? o.validation_y == nullptr
+                                             : o.validation_Y == nullptr) {
+      throw ArgumentError(
+          "fit: validation targets must be of the same kind as the training targets");
+    }
+  }
+  const Index N = X.cols(), B = (o.batch_size == 0 || o.batch_size > N) ? N : o.batch_size;
+  if (model
+          .stateful()) {  // a state carried from batch to batch needs batches in order, of one size
+    if (o.shuffle && B < N) {
+      throw ArgumentError(
+          "fit: the model is stateful (a layer carries its state from batch to "
+          "batch): set shuffle = false");
+    }
+    if (N % B != 0) {
+      throw ArgumentError("fit: the model is stateful: every batch must have the same size, but " +
+                          std::to_string(N) + " samples are not a multiple of batch_size " +
+                          std::to_string(B));
+    }
+  }
+  if (o.resume_from && (o.resume_from->epochs_done < 0 || o.resume_from->epochs_done > o.epochs)) {
+    throw ArgumentError("fit: resume_from has " + std::to_string(o.resume_from->epochs_done) +
+                        " epochs done, outside 0 … epochs = " + std::to_string(o.epochs));
+  }
+}
+
+// Loss and metrics of the model on (X, targets), in inference mode.
+template <typename Scalar, typename Targets>
+Evaluation evaluate(Sequential<Scalar>& model, const Matrix<Scalar>& X, const Targets& T,
+                    const Loss<Scalar>& loss, const std::vector<Metric>& metrics,
+                    Index batch_size) {
+  check_targets("evaluate", X, T, model.output_size());
+  if (X.cols() == 0) throw ShapeError("evaluate: no samples");
+  if (batch_size <= 0) throw ArgumentError("evaluate: batch_size must be > 0");
+  model.reset_state();
+  const Matrix<Scalar> P = model.predict(X, batch_size);
+  model.reset_state();
+  double sum = 0;  // Σ_B loss(B) |B|: the mean over all samples, batch by batch
+  for (Index start = 0; start < X.cols(); start += batch_size) {
+    const Index n = std::min(batch_size, X.cols() - start);
+    sum += double(loss.value(P.middleCols(start, n), target_columns(T, start, n))) * double(n);
+  }
+  Evaluation e;
+  e.loss = sum / double(X.cols());
+  for (const auto& m : metrics)
+    e.metrics.emplace_back(m.name, metric_value(m, P, T));
+  return e;
+}
+
+template <typename Scalar, typename Targets>
+History train(Sequential<Scalar>& model, const Matrix<Scalar>& X, const Targets& T,
+              const Loss<Scalar>& loss, Optimizer<Scalar>& optimizer, const FitOptions<Scalar>& o) {
+  using Clock = std::chrono::steady_clock;
+  check_fit(model, X, T, o);
+  const FlushWhileTraining<Scalar> ftz(o.flush_to_zero);
+  const Index N = X.cols();
+  const Index B = (o.batch_size == 0 || o.batch_size > N) ? N : o.batch_size;
+  Batches<Scalar, Targets> batches(X, T, B, o.shuffle);
+  Random order_random(o.seed), layer_random(layer_seed(o.seed));
+
+  // The user's callbacks, then the printer (so its line shows what they recorded).
+  auto callbacks = o.callbacks;
+  if (o.verbosity != Verbosity::quiet) {
+    const bool live = o.verbosity == Verbosity::progress && is_terminal(o.out);
+    using Printer = ProgressPrinter<Scalar>;
+    callbacks.push_back(
+        std::make_shared<Printer>(*o.out, live ? Printer::Bar::live : Printer::Bar::none));
+  }
+  History history;
+  TrainingState<Scalar> state{model, optimizer, history, 0,       o.epochs, 0,      0,
+                              0,     false,     {},      nullptr, nullptr,  nullptr};
+  state.batches = batches.count();
+  state.order_random = &order_random;
+  state.layer_random = &layer_random;
+  state.callbacks = &o.callbacks;
+
+  int first_epoch = 0;
+  for (auto& c : callbacks)
+    c->on_train_begin(state);
+  if (o.resume_from) {  // continue where the checkpoint left off
+    const TrainingPosition<Scalar>& p = *o.resume_from;
+    first_epoch = p.epochs_done;
+    history = p.history;
+    order_random.set_state(p.order_random);
+    layer_random.set_state(p.layer_random);
+    for (std::size_t k = 0; k < o.callbacks.size(); ++k)
+      o.callbacks[k]->load_state(state, p, std::to_string(k) + '.');
+  }
+
+  auto params = model.parameters();
+  Matrix<Scalar> dP;                                                       // ∂L/∂P buffer
+  Matrix<Scalar> P_epoch(model.output_size(), o.metrics.empty() ? 0 : N);  // for train metrics
+  for (int epoch = first_epoch; epoch < o.epochs && !state.stop; ++epoch) {
+    state.epoch = epoch;
+    model.reset_state();
+    for (auto& c : callbacks)
+      c->on_epoch_begin(state);
+    const auto t0 = Clock::now();
+    batches.shuffle(order_random);
+    double sum = 0;  // Σ_B L_B |B|
+    for (Index b = 0; b < batches.count(); ++b) {
+      state.batch = b;
+      state.batch_size = batches.samples(b);
+      const ConstRef<Scalar> Xb = batches.inputs(b);
+      const auto Tb = batches.targets(b);
+
+      zero_grad(params);
+      const ConstRef<Scalar> P = model.forward(Xb, Mode::train, layer_random);  // P = f(X_B)
+      auto G = batch_view(dP, P.rows(), P.cols());
+      const double L = double(loss.value_and_gradient(P, Tb, G));  // L(P, T_B); G = ∂L/∂P
+      if (!std::isfinite(L)) {
+        std::ostringstream s;
+        s << "fit: the loss is " << L << " at epoch " << epoch + 1 << ", batch " << b + 1 << " of "
+          << batches.count() << "; training stopped (try a smaller learning rate, or check the "
+          << "data for NaN/inf)";
+        throw NumericError(s.str());
+      }
+      model.backward(G);  // ∂L/∂w for every w
+      if (o.clip_grad_norm > 0) clip_grad_norm(params, o.clip_grad_norm);
+      if (o.clip_grad_value > 0) clip_grad_value(params, o.clip_grad_value);
+      optimizer.step(params);  // w ← w − η (…)
+
+      sum += L * double(P.cols());
+      for (Index k = 0; k < P_epoch.cols() && k < P.cols(); ++k)
+        P_epoch.col(batches.sample(b, k)) = P.col(k);
+      for (auto& c : callbacks)
+        c->on_batch_end(state, L);
+    }
+    const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+
+    history.record("loss", sum / double(N));
+    for (const auto& m : o.metrics)
+      history.record(m.name, metric_value(m, P_epoch, T));
+    if (o.has_validation()) {
+      const Index vb = model.stateful() ? B : 256;  // a stateful model sees batches of one size
+      const auto v =
+          o.validation_y
+              ? detail::evaluate(model, *o.validation_X, *o.validation_y, loss, o.metrics, vb)
+              : detail::evaluate(model, *o.validation_X, *o.validation_Y, loss, o.metrics, vb);
+      history.record("val_loss", v.loss);
+      for (const auto& m : v.metrics)
+        history.record("val_" + m.first, m.second);
+    }
+    history.record("seconds", seconds);
+    for (auto& c : callbacks)
+      c->on_epoch_end(state);
+    for (auto& c : callbacks)
+      c->on_epoch_complete(state);
+  }
+  for (auto& c : callbacks)
+    c->on_train_end(state);
+  return history;
+}
+
+}  // namespace detail
+
+template <typename Scalar>
+History train(Sequential<Scalar>& model, const Matrix<Scalar>& X, const Matrix<Scalar>& Y,
+              const Loss<Scalar>& loss, Optimizer<Scalar>& optimizer,
+              const FitOptions<Scalar>& options) {
+  return detail::train(model, X, Y, loss, optimizer, options);
+}
+
+template <typename Scalar>
+History train(Sequential<Scalar>& model, const Matrix<Scalar>& X, const Labels& y,
+              const Loss<Scalar>& loss, Optimizer<Scalar>& optimizer,
+              const FitOptions<Scalar>& options) {
+  return detail::train(model, X, y, loss, optimizer, options);
+}
+
+template <typename Scalar>
+Evaluation evaluate(Sequential<Scalar>& model, const Matrix<Scalar>& X, const Matrix<Scalar>& Y,
+                    const Loss<Scalar>& loss, const std::vector<Metric>& metrics,
+                    Index batch_size) {
+  const detail::FlushWhileTraining<Scalar> ftz(true);
+  return detail::evaluate(model, X, Y, loss, metrics, batch_size);
+}
+
+template <typename Scalar>
+Evaluation evaluate(Sequential<Scalar>& model, const Matrix<Scalar>& X, const Labels& y,
+                    const Loss<Scalar>& loss, const std::vector<Metric>& metrics,
+                    Index batch_size) {
+  const detail::FlushWhileTraining<Scalar> ftz(true);
+  return detail::evaluate(model, X, y, loss, metrics, batch_size);
+}
+
+}  // namespace hnn

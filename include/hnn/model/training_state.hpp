@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+// What the training loop (model/train.hpp) shows its callbacks, and what it
+// needs to continue a run exactly after an interruption.
+//
+// TrainingState: the model, the optimizer, the history so far, where the loop
+// is (epoch, batch), and a `stop` flag a callback sets to end training after
+// the current epoch.
+//
+// TrainingPosition: a run between two epochs — the epochs done, the states of
+// the loop's two generators (the sample order's and the one handed to the
+// layers), the history, and what the callbacks need to carry on (their
+// numbers and tensors, by name). With the model's parameters and buffers and
+// the optimizer's state it is everything a later epoch depends on: resuming
+// from it (FitOptions::resume_from) gives, bit for bit, what the run would
+// have given uninterrupted. io/checkpoint.hpp writes and reads it.
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "hnn/core/random.hpp"
+#include "hnn/core/types.hpp"
+#include "hnn/model/history.hpp"
+
+namespace hnn {
+
+template <typename Scalar>
+class Sequential;
+template <typename Scalar>
+class Optimizer;
+template <typename Scalar>
+class Callback;
+
+template <typename Scalar>
+struct TrainingPosition {
+  int epochs_done = 0;
+  std::string order_random;  // Random::state() of the generator that shuffles the samples
+  std::string layer_random;  // of the generator handed to the layers (dropout)
+  History history;
+  // The callbacks' state, each name prefixed with the callback's index in
+  // FitOptions::callbacks ("1.wait").
+  std::vector<std::pair<std::string, double>> values;
+  std::vector<std::pair<std::string, Matrix<Scalar>>> tensors;
+
+  // The value `name`, or `fallback` if absent.
+  double value(const std::string& name, double fallback) const {
+    for (const auto& v : values)
+      if (v.first == name) return v.second;
+    return fallback;
+  }
+  const Matrix<Scalar>* tensor(const std::string& name) const {
+    for (const auto& t : tensors)
+      if (t.first == name) return &t.second;
+    return nullptr;
+  }
+};
+
+template <typename Scalar>
+struct TrainingState {
+  Sequential<Scalar>& model;
+  Optimizer<Scalar>& optimizer;
+  History& history;
+  int epoch = 0;         // counted from 0
+  int epochs = 0;        // how many were asked for
+  Index batch = 0;       // within the epoch
+  Index batches = 0;     // per epoch
+  Index batch_size = 0;  // samples in the current batch (the last one may be smaller)
+  bool stop = false;     // set by a callback to end training after this epoch
+  std::string stop_reason;
+  // The loop's generators and callbacks (for position()).
+  Random* order_random = nullptr;
+  Random* layer_random = nullptr;
+  const std::vector<std::shared_ptr<Callback<Scalar>>>* callbacks = nullptr;
+
+  // The run as it stands after the current epoch (call it once every callback
+  // has seen the epoch end: Callback::on_epoch_complete).
+  TrainingPosition<Scalar> position() const;
+};
+
+}  // namespace hnn
