@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 // Every activation function: forward values against hand-computed numbers,
 // the derivative against finite differences (through the Activation layer),
-// and extreme inputs. Covers every header of include/hnn/activations/:
-// identity.hpp, sigmoid.hpp, tanh.hpp, relu.hpp, leaky_relu.hpp, elu.hpp,
+// and extreme inputs, over the catalogue's list (tests/catalogue.hpp). Covers every header of
+// include/hnn/activations/: identity.hpp, sigmoid.hpp, tanh.hpp, relu.hpp, leaky_relu.hpp, elu.hpp,
 // selu.hpp, softplus.hpp, gelu.hpp, silu.hpp and softmax.hpp.
 
 #include <doctest/doctest.h>
@@ -10,6 +10,7 @@
 #include <cmath>
 #include <limits>
 
+#include "catalogue.hpp"
 #include "hnn/hnn.hpp"
 #include "test_support.hpp"
 
@@ -38,19 +39,9 @@ Scalar derivative(Scalar z, const F<Scalar>& f = F<Scalar>()) {
   return dz(0);
 }
 
-// The list of activations: one more line here checks a new one.
-template <template <typename> class F>
-struct Fn {
-  template <typename S>
-  using type = F<S>;
-};
-#define HNN_ACTIVATIONS                                                                  \
-  Fn<hnn::Identity>, Fn<hnn::Sigmoid>, Fn<hnn::Tanh>, Fn<hnn::ReLU>, Fn<hnn::LeakyReLU>, \
-      Fn<hnn::ELU>, Fn<hnn::SELU>, Fn<hnn::Softplus>, Fn<hnn::GELU>, Fn<hnn::SiLU>
-
 }  // namespace
 
-TEST_CASE_TEMPLATE("gradient check: activation", T, HNN_ACTIVATIONS) {
+TEST_CASE_TEMPLATE("gradient check: activation", T, HNN_CATALOGUE_ACTIVATIONS) {
   hnn::Activation<double, T::template type> layer;
   // Kinks at 0 (ReLU, LeakyReLU, ELU, SELU) are avoided by sampling away from it.
   const Matrix<double> Z = hnn_test::away_from_zero(5, 7, 11);
@@ -60,7 +51,7 @@ TEST_CASE_TEMPLATE("gradient check: activation", T, HNN_ACTIVATIONS) {
   CHECK(report.worst_error() <= 1e-6);
 }
 
-TEST_CASE_TEMPLATE("activation instantiates with float and double", T, HNN_ACTIVATIONS) {
+TEST_CASE_TEMPLATE("activation instantiates with float and double", T, HNN_CATALOGUE_ACTIVATIONS) {
   hnn::Activation<float, T::template type> f;
   hnn::Activation<double, T::template type> d;
   Matrix<float> zf = Matrix<float>::Random(3, 4);
@@ -73,7 +64,7 @@ TEST_CASE_TEMPLATE("activation instantiates with float and double", T, HNN_ACTIV
   CHECK((gf.cast<double>() - gd).cwiseAbs().maxCoeff() < 1e-5);
 }
 
-TEST_CASE_TEMPLATE("activation is finite for inputs of ±1000", T, HNN_ACTIVATIONS) {
+TEST_CASE_TEMPLATE("activation is finite for inputs of ±1000", T, HNN_CATALOGUE_ACTIVATIONS) {
   for (float z : {-1000.0f, -80.0f, 0.0f, 80.0f, 1000.0f}) {
     Matrix<float> Z = Matrix<float>::Constant(2, 3, z);
     hnn::Activation<float, T::template type> layer;

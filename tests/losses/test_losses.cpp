@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Every loss: the gradient against finite differences (written once over a
-// list of cases, so a new loss is one more entry), forward values against
+// Every loss: the gradient against finite differences (written once over
+// the catalogue's list of loss cases, tests/catalogue.hpp), forward values against
 // hand-computed numbers (PyTorch's reduction="mean" conventions), float and
 // double, extreme inputs, and the errors a caller can provoke.
 // Covers every header of include/hnn/losses/: mse.hpp, mae.hpp, huber.hpp,
@@ -12,168 +12,19 @@
 #include <cmath>
 #include <string>
 
+#include "catalogue.hpp"
 #include "hnn/hnn.hpp"
 #include "test_support.hpp"
 
 using hnn::Index;
 using hnn::Matrix;
 
-namespace {
-
-// ---------------------------------------------------------------------------
-// Sample data for the gradient checks.
-
-// Uniform numbers in [lo, hi).
-Matrix<double> uniform(Index rows, Index cols, std::uint64_t seed, double lo, double hi) {
-  hnn::Random rng(seed);
-  Matrix<double> m(rows, cols);
-  rng.fill_uniform(m, lo, hi);
-  return m;
-}
-
-Matrix<double> normal(Index rows, Index cols, std::uint64_t seed, double stddev = 1.0) {
-  hnn::Random rng(seed);
-  Matrix<double> m(rows, cols);
-  rng.fill_normal(m, 0.0, stddev);
-  return m;
-}
-
-// Soft targets: each column a probability distribution (sums to 1).
-Matrix<double> distributions(Index rows, Index cols, std::uint64_t seed) {
-  Matrix<double> t = uniform(rows, cols, seed, 0.1, 1.0);
-  for (Index j = 0; j < cols; ++j)
-    t.col(j) /= t.col(j).sum();
-  return t;
-}
-
-hnn::Labels labels(Index classes, Index n, std::uint64_t seed) {
-  hnn::Random rng(seed);
-  hnn::Labels y(n);
-  for (Index j = 0; j < n; ++j)
-    y(j) = static_cast<int>(rng.below(static_cast<std::uint64_t>(classes)));
-  return y;
-}
-
-// A target in the loss's Scalar: matrices are cast, labels stay as they are.
-template <typename S>
-Matrix<S> as(const Matrix<double>& t) {
-  return t.cast<S>();
-}
-template <typename S>
-const hnn::Labels& as(const hnn::Labels& y) {
-  return y;
-}
-
-// ---------------------------------------------------------------------------
-// The list of losses. Each case builds the loss in any Scalar and gives a
-// prediction and a target (a matrix, or class labels) at which the loss is
-// smooth; a new loss (or target form) is one more struct in HNN_LOSSES.
-
-constexpr Index rows = 4, cols = 5;
-
-struct MSECase {
-  template <typename S>
-  static hnn::MSE<S> make() {
-    return {};
-  }
-  static Matrix<double> prediction() { return normal(rows, cols, 1); }
-  static Matrix<double> target() { return normal(rows, cols, 2); }
-};
-
-struct MAECase {
-  template <typename S>
-  static hnn::MAE<S> make() {
-    return {};
-  }
-  // |p − t| has a kink at p = t: every error is at least 0.1 away from 0.
-  static Matrix<double> prediction() { return target() + hnn_test::away_from_zero(rows, cols, 3); }
-  static Matrix<double> target() { return normal(rows, cols, 4); }
-};
-
-struct HuberCase {
-  static constexpr double delta = 0.8;
-  template <typename S>
-  static hnn::Huber<S> make() {
-    return hnn::Huber<S>(S(delta));
-  }
-  // Errors with 0.1 ≤ |e| ≤ 2.1: some inside δ (quadratic), some outside
-  // (linear). The test below checks that both kinds occur.
-  static Matrix<double> prediction() { return target() + hnn_test::away_from_zero(rows, cols, 6); }
-  static Matrix<double> target() { return normal(rows, cols, 5); }
-};
-
-struct BinaryCrossEntropyCase {
-  template <typename S>
-  static hnn::BinaryCrossEntropy<S> make() {
-    return {};
-  }
-  // Probabilities in (0.05, 0.95), away from the clamp; soft targets in [0, 1].
-  static Matrix<double> prediction() { return uniform(rows, cols, 7, 0.05, 0.95); }
-  static Matrix<double> target() { return uniform(rows, cols, 8, 0.0, 1.0); }
-};
-
-struct BinaryCrossEntropyWithLogitsCase {
-  template <typename S>
-  static hnn::BinaryCrossEntropyWithLogits<S> make() {
-    return {};
-  }
-  static Matrix<double> prediction() { return normal(rows, cols, 9, 3.0); }
-  static Matrix<double> target() { return uniform(rows, cols, 10, 0.0, 1.0); }
-};
-
-struct CrossEntropyCase {
-  template <typename S>
-  static hnn::CrossEntropy<S> make() {
-    return {};
-  }
-  // Each element is its own variable here: P need not sum to 1 for the check.
-  static Matrix<double> prediction() { return uniform(rows, cols, 11, 0.05, 0.95); }
-  static Matrix<double> target() { return distributions(rows, cols, 12); }
-};
-
-struct CrossEntropyLabelsCase : CrossEntropyCase {
-  static hnn::Labels target() { return labels(rows, cols, 13); }
-};
-
-struct SoftmaxCrossEntropyCase {
-  template <typename S>
-  static hnn::SoftmaxCrossEntropy<S> make() {
-    return {};
-  }
-  static Matrix<double> prediction() { return normal(rows, cols, 14, 2.0); }
-  static Matrix<double> target() { return distributions(rows, cols, 15); }
-};
-
-struct SoftmaxCrossEntropyLabelsCase : SoftmaxCrossEntropyCase {
-  static hnn::Labels target() { return labels(rows, cols, 16); }
-};
-
-#define HNN_LOSSES                                                                       \
-  MSECase, MAECase, HuberCase, BinaryCrossEntropyCase, BinaryCrossEntropyWithLogitsCase, \
-      CrossEntropyCase, CrossEntropyLabelsCase, SoftmaxCrossEntropyCase,                 \
-      SoftmaxCrossEntropyLabelsCase
-
-// The losses that take a target matrix only.
-#define HNN_MATRIX_ONLY_LOSSES \
-  MSECase, MAECase, HuberCase, BinaryCrossEntropyCase, BinaryCrossEntropyWithLogitsCase
-
-}  // namespace
-
-// The names doctest shows for the cases (--list-test-cases).
-TYPE_TO_STRING_AS("MSE", MSECase);
-TYPE_TO_STRING_AS("MAE", MAECase);
-TYPE_TO_STRING_AS("Huber", HuberCase);
-TYPE_TO_STRING_AS("BinaryCrossEntropy", BinaryCrossEntropyCase);
-TYPE_TO_STRING_AS("BinaryCrossEntropyWithLogits", BinaryCrossEntropyWithLogitsCase);
-TYPE_TO_STRING_AS("CrossEntropy", CrossEntropyCase);
-TYPE_TO_STRING_AS("CrossEntropy with labels", CrossEntropyLabelsCase);
-TYPE_TO_STRING_AS("SoftmaxCrossEntropy", SoftmaxCrossEntropyCase);
-TYPE_TO_STRING_AS("SoftmaxCrossEntropy with labels", SoftmaxCrossEntropyLabelsCase);
+using namespace hnn_test::catalogue;  // the loss cases, MSECase …, and their sample data
 
 // ---------------------------------------------------------------------------
 // Gradient checks and float/double.
 
-TEST_CASE_TEMPLATE("gradient check: loss", T, HNN_LOSSES) {
+TEST_CASE_TEMPLATE("gradient check: loss", T, HNN_CATALOGUE_LOSSES) {
   const auto loss = T::template make<double>();
   const Matrix<double> P = T::prediction();
   const auto target = T::target();
@@ -189,7 +40,7 @@ TEST_CASE_TEMPLATE("gradient check: loss", T, HNN_LOSSES) {
   CHECK(dP.norm() > 1e-3);
 }
 
-TEST_CASE_TEMPLATE("loss instantiates with float and double", T, HNN_LOSSES) {
+TEST_CASE_TEMPLATE("loss instantiates with float and double", T, HNN_CATALOGUE_LOSSES) {
   const auto loss_f = T::template make<float>();
   const auto loss_d = T::template make<double>();
   const Matrix<double> Pd = T::prediction();
@@ -476,7 +327,7 @@ TEST_CASE_TEMPLATE("BinaryCrossEntropy is finite for probabilities 0 and 1 (clam
 // ---------------------------------------------------------------------------
 // Errors.
 
-TEST_CASE_TEMPLATE("loss: shape mismatch names the loss and both shapes", T, HNN_LOSSES) {
+TEST_CASE_TEMPLATE("loss: shape mismatch names the loss and both shapes", T, HNN_CATALOGUE_LOSSES) {
   const auto loss = T::template make<float>();
   const Matrix<float> P = Matrix<float>::Constant(2, 3, 0.5f);
   const Matrix<float> wrong = Matrix<float>::Constant(3, 2, 0.5f);
@@ -497,7 +348,8 @@ TEST_CASE_TEMPLATE("loss: shape mismatch names the loss and both shapes", T, HNN
                                                loss.name() + ": prediction is empty (2 × 0)");
 }
 
-TEST_CASE_TEMPLATE("loss: a loss without labels refuses them", T, HNN_MATRIX_ONLY_LOSSES) {
+TEST_CASE_TEMPLATE("loss: a loss without labels refuses them", T,
+                   HNN_CATALOGUE_MATRIX_ONLY_LOSSES) {
   const auto loss = T::template make<double>();
   CHECK_FALSE(loss.takes_labels());
   const Matrix<double> P = Matrix<double>::Constant(3, 2, 0.5);

@@ -35,6 +35,7 @@ struct EigenAssertion : std::logic_error {
 #include <memory>
 #include <vector>
 
+#include "catalogue.hpp"
 #include "hnn/hnn.hpp"
 
 namespace {
@@ -96,17 +97,20 @@ void check_no_allocation(const std::string& what, F&& step) {
 }
 
 // A full batch then a partial one: buffers grow on the first, the second
-// must be a view of them.
+// must be a view of them. Training forwards are handed a generator, as fit
+// hands its own.
 template <typename LayerT>
-void check_layer(const std::string& name, LayerT& layer, Index rows) {
-  const Matrix<float> X8 = Matrix<float>::Random(rows, 8), X5 = Matrix<float>::Random(rows, 5);
-  const Index out = layer.compute_output_shape(rows).size();
+void check_layer(const std::string& name, LayerT& layer, const Matrix<float>& X8) {
+  const Matrix<float> X5 = X8.leftCols(5);
+  hnn::Random draws(3);
+  const Index out = layer.input_shape().known() ? layer.output_shape().size()
+                                                : layer.compute_output_shape(X8.rows()).size();
   const Matrix<float> G8 = Matrix<float>::Random(out, 8), G5 = Matrix<float>::Random(out, 5);
-  layer.forward(X8, hnn::Mode::train);
+  layer.forward(X8, hnn::Mode::train, draws);
   layer.backward(G8);
   check_no_allocation(name + ": forward and backward, full and partial batch", [&] {
     for (int i = 0; i < 2; ++i) {
-      layer.forward(X8, hnn::Mode::train);
+      layer.forward(X8, hnn::Mode::train, draws);
       layer.backward(G8);
       layer.forward(X5, hnn::Mode::train);
       layer.backward(G5);
@@ -115,33 +119,19 @@ void check_layer(const std::string& name, LayerT& layer, Index rows) {
   });
 }
 
-template <template <typename> class F>
-void check_activation() {
-  hnn::Activation<float, F> layer;
-  check_layer(F<float>::name, layer, 6);
-}
-
 }  // namespace
 
-TEST_CASE("no allocation: every layer in a steady loop") {
+TEST_CASE_TEMPLATE("no allocation: every layer of the catalogue in a steady loop", T,
+                   HNN_CATALOGUE_LAYERS) {
   hnn::Random rng(1);
-  hnn::Dense<float> dense(6, 4, rng);
-  check_layer("Dense", dense, 6);
-  hnn::Dense<float> first(6, 4, rng);
-  first.set_input_gradient_wanted(false);
-  check_layer("Dense (first layer)", first, 6);
-  hnn::Softmax<float> softmax;
-  check_layer("Softmax", softmax, 6);
-  check_activation<hnn::Identity>();
-  check_activation<hnn::Sigmoid>();
-  check_activation<hnn::Tanh>();
-  check_activation<hnn::ReLU>();
-  check_activation<hnn::LeakyReLU>();
-  check_activation<hnn::ELU>();
-  check_activation<hnn::SELU>();
-  check_activation<hnn::Softplus>();
-  check_activation<hnn::GELU>();
-  check_activation<hnn::SiLU>();
+  auto layer = T::template make<float>(rng);
+  layer->set_input_shape(T::input());
+  const Matrix<float> X8 = T::sample(8, 2).template cast<float>();
+  check_layer(T::type, *layer, X8);
+  auto first = T::template make<float>(rng);  // the model's first layer computes no dX
+  first->set_input_shape(T::input());
+  first->set_input_gradient_wanted(false);
+  check_layer(std::string(T::type) + " (first layer)", *first, X8);
 }
 
 TEST_CASE("no allocation: Dense's deferred dW, plain SGD's step from it, and reading it") {
@@ -168,35 +158,19 @@ TEST_CASE("no allocation: Dense's deferred dW, plain SGD's step from it, and rea
   });
 }
 
-TEST_CASE("no allocation: every loss, value and gradient") {
-  std::vector<std::unique_ptr<hnn::Loss<float>>> matrix_losses;
-  matrix_losses.push_back(std::make_unique<hnn::MSE<float>>());
-  matrix_losses.push_back(std::make_unique<hnn::MAE<float>>());
-  matrix_losses.push_back(std::make_unique<hnn::Huber<float>>(0.5f));
-  matrix_losses.push_back(std::make_unique<hnn::BinaryCrossEntropy<float>>());
-  matrix_losses.push_back(std::make_unique<hnn::BinaryCrossEntropyWithLogits<float>>());
-  matrix_losses.push_back(std::make_unique<hnn::CrossEntropy<float>>());
-  matrix_losses.push_back(std::make_unique<hnn::SoftmaxCrossEntropy<float>>());
-  const Matrix<float> P = (Matrix<float>::Random(4, 8).array() * 0.4f + 0.5f).matrix();
-  const Matrix<float> T = Matrix<float>::Random(4, 8).cwiseAbs();
-  Matrix<float> dP(4, 8);
-  hnn::Labels y(8);
-  y << 0, 1, 2, 3, 3, 2, 1, 0;
-  for (const auto& loss : matrix_losses) {
-    check_no_allocation(loss->name() + " (matrix targets)", [&] {
-      volatile float v = loss->value(P, T);
-      (void)v;
-      loss->gradient(P, T, dP);
-      loss->gradient(P.leftCols(5), T.leftCols(5), dP.leftCols(5));
-    });
-    if (loss->takes_labels()) {
-      check_no_allocation(loss->name() + " (labels)", [&] {
-        volatile float v = loss->value(P, y);
-        (void)v;
-        loss->gradient(P, y, dP);
-      });
-    }
-  }
+TEST_CASE_TEMPLATE("no allocation: every loss of the catalogue, value and gradient", T,
+                   HNN_CATALOGUE_LOSSES) {
+  const auto loss = T::template make<float>();
+  const Matrix<float> P = T::prediction().template cast<float>();
+  const auto target = hnn_test::catalogue::as<float>(T::target());
+  Matrix<float> dP(P.rows(), P.cols());
+  check_no_allocation(loss.name(), [&] {
+    volatile float v = loss.value(P, target);
+    (void)v;
+    loss.gradient(P, target, dP);
+    volatile float w = loss.value_and_gradient(P, target, dP);
+    (void)w;
+  });
 }
 
 TEST_CASE("no allocation: every optimizer step after the first") {

@@ -7,7 +7,13 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
 #include <memory>
+#include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "hnn/hnn.hpp"
@@ -181,23 +187,145 @@ TEST_CASE("an optimizer refuses parameters that change between steps") {
   opt.reset();
   w2.setOnes();
   g2.setOnes();
-  opt.step(other);
-  CHECK(w2(0, 0) < 1);
+  opt.step(other);  // after reset() the new parameters' first step: m̂ = g, v̂ = g²
+  CHECK(w2(0, 0) == doctest::Approx(1 - 0.1 * 1 / (1 + 1e-8)).epsilon(1e-12));
 }
 
-TEST_CASE("optimizers instantiate with float") {
-  Matrix<float> w = Matrix<float>::Ones(2, 2), g = Matrix<float>::Constant(2, 2, 0.5f);
-  std::vector<hnn::Parameter<float>> params{hnn::Parameter<float>("w", w, g)};
-  hnn::SGD<float> a(0.1);
-  hnn::AdaGrad<float> b(0.1);
-  hnn::RMSProp<float> c(0.1);
-  hnn::Adam<float> d(0.1);
-  hnn::AdamW<float> e(0.1);
-  for (hnn::Optimizer<float>* o : std::vector<hnn::Optimizer<float>*>{&a, &b, &c, &d, &e}) {
-    o->step(params);
+namespace {
+
+// The optimizer configurations the tests below go over, in any Scalar.
+template <typename S>
+std::vector<std::pair<std::string, std::unique_ptr<hnn::Optimizer<S>>>> configurations() {
+  std::vector<std::pair<std::string, std::unique_ptr<hnn::Optimizer<S>>>> all;
+  all.emplace_back("SGD", std::make_unique<hnn::SGD<S>>(0.1));
+  hnn::SGDOptions damped{0.1, 0.9, 0.5, 0.0, false};
+  all.emplace_back("SGD, momentum, dampening", std::make_unique<hnn::SGD<S>>(damped));
+  hnn::SGDOptions nesterov{0.1, 0.9, 0.0, 0.1, true};
+  all.emplace_back("SGD, Nesterov, weight decay", std::make_unique<hnn::SGD<S>>(nesterov));
+  hnn::AdaGradOptions adagrad{0.1, 0.5, 0.1, 0.1, 1e-10};
+  all.emplace_back("AdaGrad, lr decay, weight decay, s0",
+                   std::make_unique<hnn::AdaGrad<S>>(adagrad));
+  all.emplace_back("RMSProp", std::make_unique<hnn::RMSProp<S>>(0.01));
+  hnn::RMSPropOptions centered{0.01, 0.99, 1e-8, 0.1, 0.5, true};
+  all.emplace_back("RMSProp, centered, momentum, weight decay",
+                   std::make_unique<hnn::RMSProp<S>>(centered));
+  all.emplace_back("Adam", std::make_unique<hnn::Adam<S>>(0.1));
+  hnn::AdamOptions ams{0.1, 0.9, 0.999, 1e-8, 0.1, true};
+  all.emplace_back("Adam, AMSGrad, weight decay", std::make_unique<hnn::Adam<S>>(ams));
+  all.emplace_back("AdamW", std::make_unique<hnn::AdamW<S>>(hnn::AdamW<S>::defaults(0.1)));
+  return all;
+}
+
+}  // namespace
+
+// One weight w = 1 and the gradients 0.5, −0.3, 0.8: w after each of the
+// three steps, worked out from each optimizer's equations (the first step is
+// written out beside each; the later ones follow the same arithmetic).
+TEST_CASE_TEMPLATE("every optimizer's first three steps, by hand, in float and double", S, float,
+                   double) {
+  const std::vector<std::vector<double>> expected = {
+      // w − η g = 1 − 0.1 · 0.5
+      {0.95, 0.98, 0.9},
+      // b = g = 0.5: 0.95; b = 0.9 · 0.5 + (1 − 0.5) · (−0.3) = 0.3: 0.92
+      {0.95, 0.92, 0.853},
+      // g = 0.5 + 0.1 · 1 = 0.6, b = g: w = 1 − 0.1 (0.6 + 0.9 · 0.6) = 0.886
+      {0.886, 0.877566, 0.682275646},
+      // g = 0.6, s = 0.1 + 0.36: w = 1 − 0.1 · 0.6 / √0.46
+      {0.9115348263201052, 0.9311542318743977, 0.8920076770963625},
+      // v = 0.01 · 0.25: w = 1 − 0.01 · 0.5 / (0.05 + 1e-8)
+      {0.900000019999996, 0.9516397890605408, 0.8705842686719792},
+      // g = 0.6, v = 0.0036, a = 0.006, b = 0.6 / (√(v − a²) + ε): w = 1 − 0.01 b
+      {0.8994962353090928, 0.8824958633594608, 0.7918564763622484},
+      // m̂ = g, v̂ = g²: w = 1 − 0.1 · 0.5 / (0.5 + 1e-8)
+      {0.900000002, 0.8808501989417752, 0.8204965636828663},
+      // g = 0.6: w = 1 − 0.1 · 0.6 / (0.6 + 1e-8); then v_max keeps the largest v
+      {0.9000000016666666, 0.8613529972101512, 0.7920270510774495},
+      // w (1 − 0.1 · 0.01) = 0.999, then − 0.1 · 0.5 / (0.5 + 1e-8)
+      {0.899000002, 0.8789511989397751, 0.8177186124819265},
+  };
+  const double tolerance = std::is_same_v<S, float> ? 1e-6 : 1e-12;
+  auto all = configurations<S>();
+  REQUIRE(all.size() == expected.size());
+  for (std::size_t c = 0; c < all.size(); ++c) {
+    INFO(all[c].first);
+    Matrix<S> w = Matrix<S>::Constant(1, 1, S(1)), g(1, 1);
+    std::vector<hnn::Parameter<S>> params{hnn::Parameter<S>("w", w, g)};
+    const double grads[3] = {0.5, -0.3, 0.8};
+    for (int t = 0; t < 3; ++t) {
+      g(0, 0) = S(grads[t]);
+      all[c].second->step(params);
+      INFO("step " << t + 1);
+      CHECK(double(w(0, 0)) == doctest::Approx(expected[c][std::size_t(t)]).epsilon(tolerance));
+    }
   }
-  CHECK(w.allFinite());
-  CHECK(w(0, 0) < 1.0f);
+}
+
+namespace {
+
+// How many floats lie between a and b (0: the same number).
+std::int64_t ulps(float a, float b) {
+  std::int32_t ia, ib;
+  std::memcpy(&ia, &a, 4);
+  std::memcpy(&ib, &b, 4);
+  if (ia < 0) ia = std::numeric_limits<std::int32_t>::min() - ia;  // one line for both signs
+  if (ib < 0) ib = std::numeric_limits<std::int32_t>::min() - ib;
+  return std::abs(std::int64_t(ia) - std::int64_t(ib));
+}
+
+// Two copies of the same tensors, stepped by one optimizer configuration on
+// each update path: 100 steps with new random gradients, compared after every
+// step. Float: at most 4 ulps apart per element; double: 1e-12 relative.
+template <typename S>
+void check_paths_agree(const std::string& what, hnn::Optimizer<S>& readable,
+                       hnn::Optimizer<S>& fast) {
+  readable.set_update_path(hnn::UpdatePath::readable);
+  fast.set_update_path(hnn::UpdatePath::fast);
+  hnn::Random rng(17);
+  // 2,500 elements: two whole blocks of 1,024 and a partial one; and a bias.
+  Matrix<S> w1(50, 50), w2(40, 1);
+  rng.fill_normal(w1, 0.0, 1.0);
+  rng.fill_normal(w2, 0.0, 1.0);
+  Matrix<S> a1 = w1, a2 = w2, b1 = w1, b2 = w2, g1(50, 50), g2(40, 1), h1, h2;
+  std::vector<hnn::Parameter<S>> pa{hnn::Parameter<S>("W", a1, g1), hnn::Parameter<S>("b", a2, g2)};
+  std::vector<hnn::Parameter<S>> pb{hnn::Parameter<S>("W", b1, h1), hnn::Parameter<S>("b", b2, h2)};
+  std::int64_t worst_ulps = 0;
+  double worst_relative = 0;
+  for (int t = 1; t <= 100; ++t) {
+    rng.fill_normal(g1, 0.0, 1.0);
+    rng.fill_normal(g2, 0.0, 1.0);
+    h1 = g1;
+    h2 = g2;
+    readable.step(pa);
+    fast.step(pb);
+    for (const auto& [x, y] :
+         {std::pair<const Matrix<S>*, const Matrix<S>*>{&a1, &b1}, {&a2, &b2}}) {
+      for (hnn::Index i = 0; i < x->size(); ++i) {
+        const S u = x->data()[i], v = y->data()[i];
+        if constexpr (std::is_same_v<S, float>) {
+          worst_ulps = std::max(worst_ulps, ulps(u, v));
+        } else {
+          worst_relative =
+              std::max(worst_relative, std::abs(u - v) / std::max(1e-300, std::abs(double(u))));
+        }
+      }
+    }
+  }
+  INFO(what << ": worst " << worst_ulps << " ulps, " << worst_relative << " relative");
+  if constexpr (std::is_same_v<S, float>) {
+    CHECK(worst_ulps <= 4);
+  } else {
+    CHECK(worst_relative <= 1e-12);
+  }
+}
+
+}  // namespace
+
+TEST_CASE_TEMPLATE("each optimizer's readable update equals its fast one at each of 100 steps", S,
+                   float, double) {
+  auto readable = configurations<S>();
+  auto fast = configurations<S>();
+  for (std::size_t c = 0; c < readable.size(); ++c)
+    check_paths_agree(readable[c].first, *readable[c].second, *fast[c].second);
 }
 
 TEST_CASE("clip_grad_norm scales every gradient by max_norm / ‖g‖, clip_grad_value clamps") {
