@@ -188,7 +188,9 @@ inline GradientReport check_layer(Layer<double>& layer, const Matrix<double>& X,
     Random draws(options.seed);  // the same draws at every forward
     return layer.forward(in, options.mode, draws);
   };
-  forward(x);  // sizes the layer's sequence state for this batch
+  detail::HeldState<Layer<double>> before(layer);  // as the caller left it
+  forward(x);        // sizes the layer's sequence state for this batch
+  before.restore();  // undoes what that forward did to the buffers (and a state of this size)
   detail::HeldState<Layer<double>> held(layer);
   auto loss = [&]() {  // Σ Y ⊙ G
     held.restore();

@@ -27,7 +27,9 @@ GradientReport check_model(Sequential<double>& model, const Matrix<double>& X, c
     Random draws(options.seed);
     return model.forward(X, options.mode, draws);
   };
-  forward();  // sizes the sequence state for this batch
+  detail::HeldState<Sequential<double>> before(model);  // as the caller left it
+  forward();                                            // sizes the sequence state for this batch
+  before.restore();  // undoes what that forward did to the buffers (and a state of this size)
   detail::HeldState<Sequential<double>> held(model);
   auto L = [&]() {
     held.restore();

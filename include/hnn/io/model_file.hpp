@@ -418,6 +418,7 @@ namespace io {
 //   string optimizer name, u64 steps, f64 learning rate,
 //   u32 kinds, then for each: string kind, u32 tensors, then for each: u64 rows, u64 cols, values
 //   u32 epochs done, string order generator state, string layer generator state,
+//   u32 sample-order length n (0: not shuffled), then n × u32: the sample order
 //   u32 history series, then for each: string name, u32 count, count × f64
 //   u32 callback values, then for each: string name, f64
 //   u32 callback tensors, then for each a tensor
@@ -442,6 +443,9 @@ void write_training(ByteWriter& w, const typename ModelFile<Scalar>::Training& t
   w.u32(std::uint32_t(p.epochs_done));
   w.string(p.order_random);
   w.string(p.layer_random);
+  w.u32(std::uint32_t(p.order.size()));
+  for (const Index i : p.order)
+    w.u32(std::uint32_t(i));
   const auto names = p.history.names();
   w.u32(std::uint32_t(names.size()));
   for (const auto& name : names) {
@@ -491,6 +495,14 @@ typename ModelFile<Scalar>::Training read_training(ByteReader& r) {
     } catch (const ArgumentError&) {
       r.fail("a generator's state is not one that Random::state() writes");
     }
+  }
+  const std::uint32_t order = read_count(r, "the sample order's length", 4, 1u << 31);
+  p.order.resize(order);
+  for (std::uint32_t k = 0; k < order; ++k) {
+    const std::uint32_t i = r.u32("a sample index");
+    if (i >= order)
+      r.fail("the sample order names sample " + std::to_string(i) + " of " + std::to_string(order));
+    p.order[k] = Index(i);
   }
   const std::uint32_t series = read_count(r, "the history's series count", 8, 1024);
   for (std::uint32_t i = 0; i < series; ++i) {

@@ -67,6 +67,7 @@ TrainingPosition<Scalar> TrainingState<Scalar>::position() const {
   p.epochs_done = epoch + 1;
   if (order_random) p.order_random = order_random->state();
   if (layer_random) p.layer_random = layer_random->state();
+  if (order) p.order = *order;
   p.history = history;
   if (callbacks) {
     for (std::size_t k = 0; k < callbacks->size(); ++k)
@@ -155,10 +156,7 @@ class EarlyStopping : public Callback<Scalar> {
     }
     if (++wait_ >= patience_) {  // `patience` epochs in a row without improvement
       s.stop = true;
-      s.stop_reason = "early stopping: " + tracker_.monitor() + " did not improve for " +
-                      std::to_string(patience_) + " epochs (best " +
-                      std::to_string(tracker_.best()) + " at epoch " +
-                      std::to_string(best_epoch_ + 1) + ")";
+      s.stop_reason = stop_reason();
     }
   }
   void on_train_end(TrainingState<Scalar>& s) override {
@@ -182,15 +180,26 @@ class EarlyStopping : public Callback<Scalar> {
     tracker_.set_best(p.value(prefix + "best", tracker_.best()));
     best_epoch_ = int(p.value(prefix + "best_epoch", -1));
     wait_ = int(p.value(prefix + "wait", 0));
-    if (!restore_ || best_epoch_ < 0) return;
-    best_ = std::make_unique<Sequential<Scalar>>(s.model);
-    for (auto& t : best_->parameters())
-      load_tensor(p, prefix + "best." + t.name(), t.value());
-    for (auto& t : best_->buffers())
-      load_tensor(p, prefix + "best." + t.name(), t.value());
+    if (restore_ && best_epoch_ >= 0) {
+      best_ = std::make_unique<Sequential<Scalar>>(s.model);
+      for (auto& t : best_->parameters())
+        load_tensor(p, prefix + "best." + t.name(), t.value());
+      for (auto& t : best_->buffers())
+        load_tensor(p, prefix + "best." + t.name(), t.value());
+    }
+    if (wait_ > 0 && wait_ >= patience_) {  // a checkpoint of the epoch that ended the run
+      s.stop = true;
+      s.stop_reason = stop_reason();
+    }
   }
 
  private:
+  std::string stop_reason() const {
+    return "early stopping: " + tracker_.monitor() + " did not improve for " +
+           std::to_string(patience_) + " epochs (best " + std::to_string(tracker_.best()) +
+           " at epoch " + std::to_string(best_epoch_ + 1) + ")";
+  }
+
   template <typename Map>
   static void load_tensor(const TrainingPosition<Scalar>& p, const std::string& name, Map value) {
     const Matrix<Scalar>* m = p.tensor(name);

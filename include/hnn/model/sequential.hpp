@@ -124,7 +124,9 @@ class Sequential {
       s << ": " << e.what();
       throw ShapeError(s.str());
     }
-    layer->set_input_gradient_wanted(!layers_.empty());  // nothing needs ∂L/∂X at the input
+    // ∂L/∂X is wanted only if a layer before this one has something to
+    // differentiate: nothing needs it at the input, nor after a Flatten there.
+    layer->set_input_gradient_wanted(gradient_wanted_below());
     layers_.push_back(std::move(layer));
     return *this;
   }
@@ -169,12 +171,14 @@ class Sequential {
   }
 
   // Propagates dY = ∂L/∂Y back through every layer, accumulating parameter
-  // gradients. The first layer computes no input gradient.
+  // gradients. The first layer computes no input gradient, nor does a layer
+  // whose predecessors have no parameters or state (they are skipped).
   void backward(In dY) {
     if (layers_.empty()) throw Error("Sequential::backward: the model has no layers");
     std::optional<In> G(dY);  // G_K = ∂L/∂Y
     for (auto l = layers_.rbegin(); l != layers_.rend(); ++l) {
       G.emplace((*l)->backward(*G));  // G_{k−1} = ∂L/∂A_{k−1}
+      if (!(*l)->input_gradient_wanted()) break;
     }
   }
 
@@ -293,6 +297,14 @@ class Sequential {
   }
 
  private:
+  // Whether some layer already added has parameters or sequence state, and so
+  // needs the gradient of its output.
+  bool gradient_wanted_below() {
+    for (const auto& l : layers_)
+      if (!l->parameters().empty() || !l->sequence_state().empty()) return true;
+    return false;
+  }
+
   static Shape checked_size(Index input_size) {
     if (input_size <= 0) throw ArgumentError("Sequential: input_size must be > 0");
     return Shape(input_size);

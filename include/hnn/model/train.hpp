@@ -142,6 +142,25 @@ class Batches {
   }
   // Which sample of X column k of batch b is.
   Index sample(Index b, Index k) const { return order_[std::size_t(b * size_ + k)]; }
+  // The order of the last shuffle (null when not shuffled), and the same put
+  // back when a run resumes: each epoch shuffles the previous order further.
+  const std::vector<Index>* order() const { return shuffled_ ? &order_ : nullptr; }
+  void set_order(const std::vector<Index>& order) {
+    if (!shuffled_ && order.empty()) return;
+    std::vector<bool> seen(order_.size(), false);
+    bool permutation = shuffled_ && order.size() == order_.size();
+    for (std::size_t k = 0; permutation && k < order.size(); ++k) {
+      const Index i = order[k];
+      permutation = i >= 0 && std::size_t(i) < seen.size() && !seen[std::size_t(i)];
+      if (permutation) seen[std::size_t(i)] = true;
+    }
+    if (!permutation) {
+      throw ArgumentError("fit: resume_from's sample order (" + std::to_string(order.size()) +
+                          " samples) is not one of these " + std::to_string(order_.size()) +
+                          (shuffled_ ? " shuffled samples" : " samples, which are not shuffled"));
+    }
+    order_ = order;
+  }
 
   ConstRef<Scalar> inputs(Index b) {
     if (!shuffled_) return X_.middleCols(b * size_, samples(b));
@@ -246,12 +265,13 @@ History train(Sequential<Scalar>& model, const Matrix<Scalar>& X, const Targets&
         std::make_shared<Printer>(*o.out, live ? Printer::Bar::live : Printer::Bar::none));
   }
   History history;
-  TrainingState<Scalar> state{model, optimizer, history, 0,       o.epochs, 0,      0,
-                              0,     false,     {},      nullptr, nullptr,  nullptr};
+  TrainingState<Scalar> state{model, optimizer, history, 0,       o.epochs, 0,       0,
+                              0,     false,     {},      nullptr, nullptr,  nullptr, nullptr};
   state.batches = batches.count();
   state.order_random = &order_random;
   state.layer_random = &layer_random;
   state.callbacks = &o.callbacks;
+  state.order = batches.order();
 
   int first_epoch = 0;
   for (auto& c : callbacks)
@@ -262,6 +282,7 @@ History train(Sequential<Scalar>& model, const Matrix<Scalar>& X, const Targets&
     history = p.history;
     order_random.set_state(p.order_random);
     layer_random.set_state(p.layer_random);
+    batches.set_order(p.order);
     for (std::size_t k = 0; k < o.callbacks.size(); ++k)
       o.callbacks[k]->load_state(state, p, std::to_string(k) + '.');
   }

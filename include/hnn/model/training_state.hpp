@@ -9,8 +9,9 @@
 //
 // TrainingPosition: a run between two epochs — the epochs done, the states of
 // the loop's two generators (the sample order's and the one handed to the
-// layers), the history, and what the callbacks need to carry on (their
-// numbers and tensors, by name). With the model's parameters and buffers and
+// layers), the order the samples were last shuffled into (each epoch shuffles
+// the previous order further), the history, and what the callbacks need to
+// carry on (their numbers and tensors, by name). With the model's parameters and buffers and
 // the optimizer's state it is everything a later epoch depends on: resuming
 // from it (FitOptions::resume_from) gives, bit for bit, what the run would
 // have given uninterrupted. io/checkpoint.hpp writes and reads it.
@@ -38,6 +39,9 @@ struct TrainingPosition {
   int epochs_done = 0;
   std::string order_random;  // Random::state() of the generator that shuffles the samples
   std::string layer_random;  // of the generator handed to the layers (dropout)
+  // The sample order of the last epoch done: a permutation of 0 … N − 1, or
+  // empty when the samples are not shuffled.
+  std::vector<Index> order;
   History history;
   // The callbacks' state, each name prefixed with the callback's index in
   // FitOptions::callbacks ("1.wait").
@@ -73,6 +77,7 @@ struct TrainingState {
   Random* order_random = nullptr;
   Random* layer_random = nullptr;
   const std::vector<std::shared_ptr<Callback<Scalar>>>* callbacks = nullptr;
+  const std::vector<Index>* order = nullptr;  // the sample order, when shuffled
 
   // The run as it stands after the current epoch (call it once every callback
   // has seen the epoch end: Callback::on_epoch_complete).
