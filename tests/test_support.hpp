@@ -11,11 +11,16 @@
 #include <random>
 #include <string>
 #include <system_error>
+#include <utility>
 #include <vector>
 
 #include "hnn/hnn.hpp"
 
 namespace hnn_test {
+
+// The checkout's root folder, where the fixtures and data files are
+// (tests/source_dir.cpp).
+std::string source_dir();
 
 // A random (rows × cols) matrix whose entries are at least `gap` away from 0:
 // for functions with a kink at 0 (ReLU, LeakyReLU, ELU, SELU, |x|), where
@@ -98,6 +103,26 @@ inline Bytes read_bytes(const std::string& path) {
 inline void put_be32(Bytes& b, std::uint32_t v) {
   for (int shift = 24; shift >= 0; shift -= 8)
     b.push_back(static_cast<unsigned char>((v >> shift) & 0xFF));
+}
+
+// An IDX labels file (magic 0x00000801, the count, one byte per label).
+inline Bytes idx_labels(const std::vector<unsigned char>& values) {
+  Bytes b;
+  put_be32(b, 0x00000801);
+  put_be32(b, std::uint32_t(values.size()));
+  b.insert(b.end(), values.begin(), values.end());
+  return b;
+}
+
+// The path of a data file committed in tests/data/files/.
+inline std::string data_file(const std::string& name) {
+  return source_dir() + "/tests/data/files/" + name;
+}
+
+// Runs `f` and checks that it throws a FileError whose message contains `needle`.
+template <typename F>
+void check_file_error(F&& f, const std::string& needle) {
+  check_throws_with<hnn::FileError>(std::forward<F>(f), needle);
 }
 
 }  // namespace hnn_test

@@ -3,8 +3,8 @@
 // include/hnn/ is included by include/hnn/hnn.hpp, and every header starts
 // with the SPDX licence line and has `#pragma once`.
 //
-// The headers are found by walking the checkout; the build defines
-// HNN_SOURCE_DIR as its root.
+// The headers are found by walking the checkout (hnn_test::source_dir(),
+// tests/source_dir.cpp).
 
 #include <doctest/doctest.h>
 
@@ -16,27 +16,16 @@
 #include <string>
 #include <vector>
 
+namespace hnn_test {
+std::string source_dir();  // the checkout's root (tests/source_dir.cpp)
+}  // namespace hnn_test
+
 namespace fs = std::filesystem;
 
 namespace {
 
-// The checkout's root. Without HNN_SOURCE_DIR (a build that is not the
-// project's CMake), fall back to the working directory's parent (the usual
-// build/ folder) or the working directory itself, and say so.
 fs::path source_dir() {
-#ifdef HNN_SOURCE_DIR
-  return fs::path(HNN_SOURCE_DIR);
-#else
-  const fs::path cwd = fs::current_path();
-  for (const fs::path& candidate : {cwd.parent_path(), cwd}) {
-    if (fs::exists(candidate / "include" / "hnn" / "hnn.hpp")) {
-      MESSAGE("HNN_SOURCE_DIR is not defined; using " << candidate.string());
-      return candidate;
-    }
-  }
-  MESSAGE("HNN_SOURCE_DIR is not defined; using " << cwd.parent_path().string());
-  return cwd.parent_path();
-#endif
+  return fs::path(hnn_test::source_dir());
 }
 
 std::vector<std::string> read_lines(const fs::path& file) {

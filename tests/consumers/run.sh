@@ -100,15 +100,24 @@ case $case_name in
     if grep -q -- "$src/include" "$work/build/compile_commands.json"; then
       fail "the consumer compiles against the source tree, not the install"
     fi
-    # The version file: 0.1 is this version, 1.0 is not (SameMajorVersion).
+    # The version file: 0.2 is this version; 0.1 and 1.0 are not (while the
+    # version is 0.x, only the same minor version is compatible).
     mkdir -p "$work/version-check"
     cat >"$work/version-check/CMakeLists.txt" <<'CMAKE'
 cmake_minimum_required(VERSION 3.20)
-project(hnn_version_check LANGUAGES NONE)
-find_package(hnn 1.0 CONFIG QUIET)
-if(hnn_FOUND)
-  message(FATAL_ERROR "find_package(hnn 1.0) accepted hnn ${hnn_VERSION}")
+project(hnn_version_check LANGUAGES CXX)  # hnn's package finds zlib, which needs a language
+find_package(hnn 0.2 CONFIG QUIET)
+if(NOT hnn_FOUND)
+  message(FATAL_ERROR "find_package(hnn 0.2) did not accept hnn ${hnn_VERSION}")
 endif()
+foreach(_other IN ITEMS 0.1 0.3 1.0)
+  unset(hnn_FOUND)
+  unset(hnn_DIR CACHE)
+  find_package(hnn ${_other} CONFIG QUIET)
+  if(hnn_FOUND)
+    message(FATAL_ERROR "find_package(hnn ${_other}) accepted hnn ${hnn_VERSION}")
+  endif()
+endforeach()
 CMAKE
     run cmake -S "$work/version-check" -B "$work/version-check/build" \
       "-DCMAKE_PREFIX_PATH=$prefix" -DCMAKE_FIND_PACKAGE_NO_PACKAGE_REGISTRY=ON

@@ -15,23 +15,10 @@
 using hnn::Index;
 using hnn::Matrix;
 
-namespace {
-
-std::string committed(const std::string& name) {
-  return std::string(HNN_SOURCE_DIR) + "/tests/data/files/" + name;
-}
-
-template <typename F>
-void check_file_error(F&& f, const std::string& needle) {
-  hnn_test::check_throws_with<hnn::FileError>(std::forward<F>(f), needle);
-}
-
-}  // namespace
-
 TEST_CASE_TEMPLATE("CSV: a label column by name, one sample per column", Scalar, float, double) {
   // sepal_length, sepal_width,"petal, length",species
   // 5.1,3.5,1.4,0 /  4.9 , 3 ,+1.4e0,0 / (blank) / 6.3,"2.5",-5,2 / 7.0,3.2,4.7,1
-  const auto d = hnn::read_csv<Scalar>(committed("valid.csv"), "species");
+  const auto d = hnn::read_csv<Scalar>(hnn_test::data_file("valid.csv"), "species");
   REQUIRE(d.X.rows() == 3);
   REQUIRE(d.X.cols() == 4);
   Matrix<Scalar> expected(3, 4);
@@ -53,22 +40,23 @@ TEST_CASE_TEMPLATE("CSV: a label column by name, one sample per column", Scalar,
 }
 
 TEST_CASE("CSV: the label column by index (0 the first, −1 the last), or none") {
-  const auto by_name = hnn::read_csv(committed("valid.csv"), "species");
-  const auto by_index = hnn::read_csv(committed("valid.csv"), 3);
-  const auto by_last = hnn::read_csv(committed("valid.csv"), -1);
+  const auto by_name = hnn::read_csv(hnn_test::data_file("valid.csv"), "species");
+  const auto by_index = hnn::read_csv(hnn_test::data_file("valid.csv"), 3);
+  const auto by_last = hnn::read_csv(hnn_test::data_file("valid.csv"), -1);
   CHECK(by_index.X == by_name.X);
   CHECK(by_index.y == by_name.y);
   CHECK(by_last.y == by_name.y);
 
   // Column 0 holds measurements, not class indices: named in the error as column 1.
-  check_file_error([] { hnn::read_csv(committed("valid.csv"), 0); },
-                   "valid.csv, line 2, column 1 (\"sepal_length\"): label \"5.1\" is not a "
-                   "class index");
+  hnn_test::check_file_error(
+      [] { hnn::read_csv(hnn_test::data_file("valid.csv"), 0); },
+      "valid.csv, line 2, column 1 (\"sepal_length\"): label \"5.1\" is not a "
+      "class index");
 }
 
 TEST_CASE("CSV: more layouts") {
   SUBCASE("no label column: every column is a feature") {
-    const auto d = hnn::read_csv(committed("valid.csv"));
+    const auto d = hnn::read_csv(hnn_test::data_file("valid.csv"));
     CHECK(d.X.rows() == 4);
     CHECK(d.X.cols() == 4);
     CHECK(d.y.size() == 0);
@@ -76,7 +64,7 @@ TEST_CASE("CSV: more layouts") {
     CHECK(d.X(3, 2) == 2.0f);
   }
   SUBCASE("CRLF line ends and a UTF-8 byte order mark") {
-    const auto d = hnn::read_csv(committed("crlf_bom.csv"), "label");
+    const auto d = hnn::read_csv(hnn_test::data_file("crlf_bom.csv"), "label");
     REQUIRE(d.feature_names.size() == 2);
     CHECK(d.feature_names[0] == "a");  // not "\xEF\xBB\xBFa"
     CHECK(d.X.cols() == 2);
@@ -86,7 +74,7 @@ TEST_CASE("CSV: more layouts") {
   SUBCASE("no header: columns are named by position, the label given by index") {
     hnn::CsvOptions o;
     o.header = false;
-    const auto d = hnn::read_csv(committed("no_header.csv"), 2, o);
+    const auto d = hnn::read_csv(hnn_test::data_file("no_header.csv"), 2, o);
     CHECK(d.X.rows() == 2);
     CHECK(d.X.cols() == 2);
     CHECK(d.feature_names[1] == "column 2");
@@ -107,66 +95,79 @@ TEST_CASE("CSV: more layouts") {
 
 TEST_CASE("CSV: each error names the file, the line and the column") {
   SUBCASE("empty file, blank lines only, header without rows") {
-    check_file_error([] { hnn::read_csv(committed("empty.csv")); }, "empty.csv: the file is empty");
-    check_file_error([] { hnn::read_csv(committed("blank_lines.csv")); },
-                     "blank_lines.csv: the file is empty");
-    check_file_error([] { hnn::read_csv(committed("header_only.csv"), "label"); },
-                     "header_only.csv: no data rows after the header (line 1)");
+    hnn_test::check_file_error([] { hnn::read_csv(hnn_test::data_file("empty.csv")); },
+                               "empty.csv: the file is empty");
+    hnn_test::check_file_error([] { hnn::read_csv(hnn_test::data_file("blank_lines.csv")); },
+                               "blank_lines.csv: the file is empty");
+    hnn_test::check_file_error(
+        [] { hnn::read_csv(hnn_test::data_file("header_only.csv"), "label"); },
+        "header_only.csv: no data rows after the header (line 1)");
   }
   SUBCASE("missing file") {
-    check_file_error([] { hnn::read_csv(committed("no-such-file.csv")); },
-                     "no-such-file.csv: cannot open (No such file or directory)");
+    hnn_test::check_file_error([] { hnn::read_csv(hnn_test::data_file("no-such-file.csv")); },
+                               "no-such-file.csv: cannot open (No such file or directory)");
   }
   SUBCASE("ragged rows") {
-    check_file_error([] { hnn::read_csv(committed("ragged.csv"), "label"); },
-                     "ragged.csv, line 3: 2 cells, expected 3 (as the header on line 1 has)");
-    check_file_error([] { hnn::read_csv(committed("ragged_long.csv"), "label"); },
-                     "ragged_long.csv, line 3: 4 cells, expected 3");
+    hnn_test::check_file_error(
+        [] { hnn::read_csv(hnn_test::data_file("ragged.csv"), "label"); },
+        "ragged.csv, line 3: 2 cells, expected 3 (as the header on line 1 has)");
+    hnn_test::check_file_error(
+        [] { hnn::read_csv(hnn_test::data_file("ragged_long.csv"), "label"); },
+        "ragged_long.csv, line 3: 4 cells, expected 3");
   }
   SUBCASE("cells that are not numbers") {
-    check_file_error([] { hnn::read_csv(committed("non_numeric.csv"), "label"); },
-                     "non_numeric.csv, line 3, column 2 (\"b\"): non-numeric cell \"abc\"");
-    check_file_error([] { hnn::read_csv(committed("empty_cell.csv"), "label"); },
-                     "empty_cell.csv, line 2, column 2 (\"b\"): empty cell (a number is needed)");
-    check_file_error([] { hnn::read_csv(committed("na_cell.csv"), "label"); },
-                     "na_cell.csv, line 3, column 1 (\"a\"): non-numeric cell \"NA\"");
-    check_file_error([] { hnn::read_csv(committed("nan_cell.csv"), "label"); },
-                     "nan_cell.csv, line 2, column 2 (\"b\"): cell \"nan\" is not a finite number");
+    hnn_test::check_file_error(
+        [] { hnn::read_csv(hnn_test::data_file("non_numeric.csv"), "label"); },
+        "non_numeric.csv, line 3, column 2 (\"b\"): non-numeric cell \"abc\"");
+    hnn_test::check_file_error(
+        [] { hnn::read_csv(hnn_test::data_file("empty_cell.csv"), "label"); },
+        "empty_cell.csv, line 2, column 2 (\"b\"): empty cell (a number is needed)");
+    hnn_test::check_file_error([] { hnn::read_csv(hnn_test::data_file("na_cell.csv"), "label"); },
+                               "na_cell.csv, line 3, column 1 (\"a\"): non-numeric cell \"NA\"");
+    hnn_test::check_file_error(
+        [] { hnn::read_csv(hnn_test::data_file("nan_cell.csv"), "label"); },
+        "nan_cell.csv, line 2, column 2 (\"b\"): cell \"nan\" is not a finite number");
   }
   SUBCASE("a number too large for float, fine for double") {
-    check_file_error([] { hnn::read_csv<float>(committed("float_overflow.csv"), "label"); },
-                     "float_overflow.csv, line 2, column 1 (\"a\"): number \"1e300\" is out of "
-                     "range for the Scalar type");
-    CHECK(hnn::read_csv<double>(committed("float_overflow.csv"), "label").X(0, 0) == 1e300);
+    hnn_test::check_file_error(
+        [] { hnn::read_csv<float>(hnn_test::data_file("float_overflow.csv"), "label"); },
+        "float_overflow.csv, line 2, column 1 (\"a\"): number \"1e300\" is out of "
+        "range for the Scalar type");
+    CHECK(hnn::read_csv<double>(hnn_test::data_file("float_overflow.csv"), "label").X(0, 0) ==
+          1e300);
   }
   SUBCASE("labels that are not class indices") {
-    check_file_error([] { hnn::read_csv(committed("bad_label.csv"), "label"); },
-                     "bad_label.csv, line 3, column 3 (\"label\"): label \"2.5\" is not a class "
-                     "index (an integer >= 0)");
-    check_file_error([] { hnn::read_csv(committed("negative_label.csv"), "label"); },
-                     "negative_label.csv, line 2, column 3 (\"label\"): label \"-1\" is not a "
-                     "class index");
+    hnn_test::check_file_error(
+        [] { hnn::read_csv(hnn_test::data_file("bad_label.csv"), "label"); },
+        "bad_label.csv, line 3, column 3 (\"label\"): label \"2.5\" is not a class "
+        "index (an integer >= 0)");
+    hnn_test::check_file_error(
+        [] { hnn::read_csv(hnn_test::data_file("negative_label.csv"), "label"); },
+        "negative_label.csv, line 2, column 3 (\"label\"): label \"-1\" is not a "
+        "class index");
     // Without a label column the same cells are ordinary numbers.
-    CHECK(hnn::read_csv(committed("bad_label.csv")).X(2, 1) == 2.5f);
+    CHECK(hnn::read_csv(hnn_test::data_file("bad_label.csv")).X(2, 1) == 2.5f);
   }
   SUBCASE("an unterminated quote") {
-    check_file_error([] { hnn::read_csv(committed("unterminated_quote.csv"), "label"); },
-                     "unterminated_quote.csv, line 2, column 2: unterminated quote");
+    hnn_test::check_file_error(
+        [] { hnn::read_csv(hnn_test::data_file("unterminated_quote.csv"), "label"); },
+        "unterminated_quote.csv, line 2, column 2: unterminated quote");
   }
   SUBCASE("a label column that is not there") {
     hnn_test::check_throws_with<hnn::ArgumentError>(
-        [] { hnn::read_csv(committed("valid.csv"), "class"); },
+        [] { hnn::read_csv(hnn_test::data_file("valid.csv"), "class"); },
         "valid.csv: no column named \"class\" for the label; the header has \"sepal_length\", "
         "\"sepal_width\", \"petal, length\", \"species\"");
     hnn_test::check_throws_with<hnn::ArgumentError>(
-        [] { hnn::read_csv(committed("valid.csv"), 4); },
+        [] { hnn::read_csv(hnn_test::data_file("valid.csv"), 4); },
         "valid.csv: label column index 4 is out of range: the file has 4 columns");
     hnn_test::check_throws_with<hnn::ArgumentError>(
-        [] { hnn::read_csv(committed("valid.csv"), -5); }, "label column index -5 is out of range");
+        [] { hnn::read_csv(hnn_test::data_file("valid.csv"), -5); },
+        "label column index -5 is out of range");
     hnn::CsvOptions o;
     o.header = false;
     hnn_test::check_throws_with<hnn::ArgumentError>(
-        [&] { hnn::read_csv(committed("no_header.csv"), "label", o); },
+        [&] { hnn::read_csv(hnn_test::data_file("no_header.csv"), "label", o); },
         "the label column is given by name (\"label\") but the file has no header");
   }
 }

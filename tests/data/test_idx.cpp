@@ -29,10 +29,6 @@ using hnn_test::write_bytes;
 
 namespace {
 
-std::string committed(const std::string& name) {
-  return std::string(HNN_SOURCE_DIR) + "/tests/data/files/" + name;
-}
-
 // The pixels of tests/data/files/images_3x4x5.idx (see generate.py there):
 // (37k + 11r + 3c) mod 256, with image 0's first pixel 0 and image 2's last 255.
 unsigned char pixel(int k, int r, int c) {
@@ -52,19 +48,6 @@ Bytes images_3x4x5() {
       for (int c = 0; c < 5; ++c)
         b.push_back(pixel(k, r, c));
   return b;
-}
-
-Bytes labels(const std::vector<unsigned char>& values) {
-  Bytes b;
-  put_be32(b, 0x00000801);
-  put_be32(b, std::uint32_t(values.size()));
-  b.insert(b.end(), values.begin(), values.end());
-  return b;
-}
-
-template <typename F>
-void check_file_error(F&& f, const std::string& needle) {
-  hnn_test::check_throws_with<hnn::FileError>(std::forward<F>(f), needle);
 }
 
 }  // namespace
@@ -91,19 +74,20 @@ TEST_CASE_TEMPLATE("IDX round trip: 3 images of 4 × 5, one per column, scaled t
   CHECK(raw(7, 1) == Scalar(pixel(1, 1, 2)));
 
   // The committed file holds the same bytes.
-  CHECK(hnn::read_idx_images<Scalar>(committed("images_3x4x5.idx")) == X);
+  CHECK(hnn::read_idx_images<Scalar>(hnn_test::data_file("images_3x4x5.idx")) == X);
 }
 
 TEST_CASE("IDX labels and a matching pair of files") {
   TempDir dir;
-  write_bytes(dir.file("labels.idx"), labels({3, 1, 4, 1, 5, 9, 2, 6}));
+  write_bytes(dir.file("labels.idx"), hnn_test::idx_labels({3, 1, 4, 1, 5, 9, 2, 6}));
   const hnn::Labels y = hnn::read_idx_labels(dir.file("labels.idx"));
   REQUIRE(y.size() == 8);
   CHECK(y(0) == 3);
   CHECK(y(5) == 9);
   CHECK(y(7) == 6);
 
-  const auto d = hnn::read_idx_dataset(committed("images_3x4x5.idx"), committed("labels_3.idx"));
+  const auto d = hnn::read_idx_dataset(hnn_test::data_file("images_3x4x5.idx"),
+                                       hnn_test::data_file("labels_3.idx"));
   CHECK(d.image_rows == 4);
   CHECK(d.image_cols == 5);
   CHECK(d.X.rows() == 20);
@@ -116,95 +100,110 @@ TEST_CASE("IDX labels and a matching pair of files") {
 
 TEST_CASE("IDX: each malformed file is a FileError that names the file and the problem") {
   SUBCASE("empty file") {
-    check_file_error([] { hnn::read_idx_images(committed("empty.idx")); },
-                     "empty.idx: the file is empty");
-    check_file_error([] { hnn::read_idx_labels(committed("empty.idx")); },
-                     "empty.idx: the file is empty");
+    hnn_test::check_file_error([] { hnn::read_idx_images(hnn_test::data_file("empty.idx")); },
+                               "empty.idx: the file is empty");
+    hnn_test::check_file_error([] { hnn::read_idx_labels(hnn_test::data_file("empty.idx")); },
+                               "empty.idx: the file is empty");
   }
   SUBCASE("missing file") {
-    check_file_error([] { hnn::read_idx_images(committed("no-such-file.idx")); },
-                     "no-such-file.idx: cannot open (No such file or directory)");
+    hnn_test::check_file_error(
+        [] { hnn::read_idx_images(hnn_test::data_file("no-such-file.idx")); },
+        "no-such-file.idx: cannot open (No such file or directory)");
   }
   SUBCASE("a folder") {
-    check_file_error([] { hnn::read_idx_labels(std::string(HNN_SOURCE_DIR) + "/tests/data"); },
-                     "tests/data: is a directory, not an IDX file");
+    hnn_test::check_file_error([] { hnn::read_idx_labels(hnn_test::source_dir() + "/tests/data"); },
+                               "tests/data: is a directory, not an IDX file");
   }
   SUBCASE("wrong magic") {
-    check_file_error([] { hnn::read_idx_images(committed("bad_magic.idx")); },
-                     "bad_magic.idx: not an IDX file: magic number 0x00010803, expected "
-                     "0x00000803 (images)");
+    hnn_test::check_file_error([] { hnn::read_idx_images(hnn_test::data_file("bad_magic.idx")); },
+                               "bad_magic.idx: not an IDX file: magic number 0x00010803, expected "
+                               "0x00000803 (images)");
   }
   SUBCASE("wrong type byte") {
-    check_file_error([] { hnn::read_idx_images(committed("bad_type.idx")); },
-                     "bad_type.idx: magic number 0x00000D03 has element type 0x0D (32-bit "
-                     "float); hnn reads unsigned bytes (type 0x08, magic 0x00000803 for images)");
+    hnn_test::check_file_error(
+        [] { hnn::read_idx_images(hnn_test::data_file("bad_type.idx")); },
+        "bad_type.idx: magic number 0x00000D03 has element type 0x0D (32-bit "
+        "float); hnn reads unsigned bytes (type 0x08, magic 0x00000803 for images)");
   }
   SUBCASE("wrong number of dimensions: labels where images belong, and the reverse") {
-    check_file_error([] { hnn::read_idx_images(committed("labels_as_images.idx")); },
-                     "labels_as_images.idx: magic number 0x00000801 says 1 dimension, expected 3 "
-                     "for images (magic 0x00000803); is this a labels file?");
-    check_file_error([] { hnn::read_idx_labels(committed("images_3x4x5.idx")); },
-                     "images_3x4x5.idx: magic number 0x00000803 says 3 dimensions, expected 1 "
-                     "for labels (magic 0x00000801); is this an images file?");
+    hnn_test::check_file_error(
+        [] { hnn::read_idx_images(hnn_test::data_file("labels_as_images.idx")); },
+        "labels_as_images.idx: magic number 0x00000801 says 1 dimension, expected 3 "
+        "for images (magic 0x00000803); is this a labels file?");
+    hnn_test::check_file_error(
+        [] { hnn::read_idx_labels(hnn_test::data_file("images_3x4x5.idx")); },
+        "images_3x4x5.idx: magic number 0x00000803 says 3 dimensions, expected 1 "
+        "for labels (magic 0x00000801); is this an images file?");
   }
   SUBCASE("truncated header") {
-    check_file_error([] { hnn::read_idx_images(committed("truncated_header.idx")); },
-                     "truncated_header.idx: truncated header: the file ends after 10 bytes, an "
-                     "IDX images header has 16");
+    hnn_test::check_file_error(
+        [] { hnn::read_idx_images(hnn_test::data_file("truncated_header.idx")); },
+        "truncated_header.idx: truncated header: the file ends after 10 bytes, an "
+        "IDX images header has 16");
   }
   SUBCASE("truncated data") {
-    check_file_error([] { hnn::read_idx_images(committed("truncated_data.idx")); },
-                     "truncated_data.idx: truncated: the header promises 3 images of 4 × 5 "
-                     "pixels, 60 data bytes, but the file has only 50");
-    check_file_error([] { hnn::read_idx_labels(committed("labels_truncated.idx")); },
-                     "labels_truncated.idx: truncated: the header promises 5 labels, 5 data "
-                     "bytes, but the file has only 2");
+    hnn_test::check_file_error(
+        [] { hnn::read_idx_images(hnn_test::data_file("truncated_data.idx")); },
+        "truncated_data.idx: truncated: the header promises 3 images of 4 × 5 "
+        "pixels, 60 data bytes, but the file has only 50");
+    hnn_test::check_file_error(
+        [] { hnn::read_idx_labels(hnn_test::data_file("labels_truncated.idx")); },
+        "labels_truncated.idx: truncated: the header promises 5 labels, 5 data "
+        "bytes, but the file has only 2");
   }
   SUBCASE("a header that promises a million images, and three of them") {
-    check_file_error([] { hnn::read_idx_images(committed("lying_count.idx")); },
-                     "lying_count.idx: truncated: the header promises 1000000 images of 4 × 5 "
-                     "pixels, 20000000 data bytes, but the file has only 60");
+    hnn_test::check_file_error(
+        [] { hnn::read_idx_images(hnn_test::data_file("lying_count.idx")); },
+        "lying_count.idx: truncated: the header promises 1000000 images of 4 × 5 "
+        "pixels, 20000000 data bytes, but the file has only 60");
   }
   SUBCASE("trailing bytes") {
-    check_file_error([] { hnn::read_idx_images(committed("trailing_bytes.idx")); },
-                     "trailing_bytes.idx: 2 trailing bytes after the 60 data bytes the header "
-                     "promises (3 images of 4 × 5 pixels)");
+    hnn_test::check_file_error(
+        [] { hnn::read_idx_images(hnn_test::data_file("trailing_bytes.idx")); },
+        "trailing_bytes.idx: 2 trailing bytes after the 60 data bytes the header "
+        "promises (3 images of 4 × 5 pixels)");
   }
   SUBCASE("absurd or zero dimensions") {
-    check_file_error([] { hnn::read_idx_images(committed("absurd_rows.idx")); },
-                     "absurd_rows.idx: the header says images of 5000 × 5 pixels; each side must "
-                     "be 1 … 4096");
-    check_file_error([] { hnn::read_idx_images(committed("zero_cols.idx")); },
-                     "zero_cols.idx: the header says images of 4 × 0 pixels");
-    check_file_error([] { hnn::read_idx_images(committed("absurd_count.idx")); },
-                     "absurd_count.idx: the header says 4294967295 images, more than hnn reads "
-                     "(100000000)");
-    check_file_error([] { hnn::read_idx_images(committed("huge_product.idx")); },
-                     "huge_product.idx: the header promises 100000000 images of 4096 × 4096 "
-                     "pixels, 1677721600000000 bytes, more than hnn reads (4294967296)");
+    hnn_test::check_file_error(
+        [] { hnn::read_idx_images(hnn_test::data_file("absurd_rows.idx")); },
+        "absurd_rows.idx: the header says images of 5000 × 5 pixels; each side must "
+        "be 1 … 4096");
+    hnn_test::check_file_error([] { hnn::read_idx_images(hnn_test::data_file("zero_cols.idx")); },
+                               "zero_cols.idx: the header says images of 4 × 0 pixels");
+    hnn_test::check_file_error(
+        [] { hnn::read_idx_images(hnn_test::data_file("absurd_count.idx")); },
+        "absurd_count.idx: the header says 4294967295 images, more than hnn reads "
+        "(100000000)");
+    hnn_test::check_file_error(
+        [] { hnn::read_idx_images(hnn_test::data_file("huge_product.idx")); },
+        "huge_product.idx: the header promises 100000000 images of 4096 × 4096 "
+        "pixels, 1677721600000000 bytes, more than hnn reads (4294967296)");
   }
   SUBCASE("label out of range") {
-    check_file_error([] { hnn::read_idx_labels(committed("label_out_of_range.idx")); },
-                     "label_out_of_range.idx: label 10 at index 1 is out of range (expected 0 … "
-                     "9)");
+    hnn_test::check_file_error(
+        [] { hnn::read_idx_labels(hnn_test::data_file("label_out_of_range.idx")); },
+        "label_out_of_range.idx: label 10 at index 1 is out of range (expected 0 … "
+        "9)");
     // With more classes the same file is fine.
-    CHECK(hnn::read_idx_labels(committed("label_out_of_range.idx"), 11)(1) == 10);
-    check_file_error([] { hnn::read_idx_labels(committed("labels_3.idx"), 5); },
-                     "labels_3.idx: label 7 at index 0 is out of range (expected 0 … 4)");
+    CHECK(hnn::read_idx_labels(hnn_test::data_file("label_out_of_range.idx"), 11)(1) == 10);
+    hnn_test::check_file_error([] { hnn::read_idx_labels(hnn_test::data_file("labels_3.idx"), 5); },
+                               "labels_3.idx: label 7 at index 0 is out of range (expected 0 … 4)");
     hnn_test::check_throws_with<hnn::ArgumentError>(
-        [] { hnn::read_idx_labels(committed("labels_3.idx"), 0); }, "num_classes must be 1 … 256");
+        [] { hnn::read_idx_labels(hnn_test::data_file("labels_3.idx"), 0); },
+        "num_classes must be 1 … 256");
   }
   SUBCASE("images and labels with different counts: the error names both files") {
     bool thrown = false;
     try {
-      hnn::read_idx_dataset(committed("images_3x4x5.idx"), committed("labels_4.idx"));
+      hnn::read_idx_dataset(hnn_test::data_file("images_3x4x5.idx"),
+                            hnn_test::data_file("labels_4.idx"));
     } catch (const hnn::FileError& e) {
       thrown = true;
       const std::string what = e.what();
       INFO(what);
-      CHECK(what.find("IDX count mismatch: " + committed("images_3x4x5.idx") +
-                      " holds 3 images but " + committed("labels_4.idx") + " holds 4 labels") !=
-            std::string::npos);
+      CHECK(what.find("IDX count mismatch: " + hnn_test::data_file("images_3x4x5.idx") +
+                      " holds 3 images but " + hnn_test::data_file("labels_4.idx") +
+                      " holds 4 labels") != std::string::npos);
     }
     CHECK(thrown);
   }
@@ -214,13 +213,13 @@ TEST_CASE("IDX: each malformed file is a FileError that names the file and the p
 
 TEST_CASE("IDX with zlib: .gz files are decompressed on the fly") {
   CHECK(hnn::idx_reads_gzip);
-  const Matrix<float> plain = hnn::read_idx_images(committed("images_3x4x5.idx"));
-  CHECK(hnn::read_idx_images(committed("images_3x4x5.idx.gz")) == plain);
+  const Matrix<float> plain = hnn::read_idx_images(hnn_test::data_file("images_3x4x5.idx"));
+  CHECK(hnn::read_idx_images(hnn_test::data_file("images_3x4x5.idx.gz")) == plain);
 
   // A .gz this test writes itself, for labels.
   TempDir dir;
   const std::string path = dir.file("labels.idx.gz");
-  const Bytes b = labels({5, 0, 4, 1});
+  const Bytes b = hnn_test::idx_labels({5, 0, 4, 1});
   gzFile f = gzopen(path.c_str(), "wb");
   REQUIRE(f != nullptr);
   REQUIRE(gzwrite(f, b.data(), unsigned(b.size())) == int(b.size()));
@@ -231,18 +230,19 @@ TEST_CASE("IDX with zlib: .gz files are decompressed on the fly") {
   CHECK(y(3) == 1);
 
   // The checks apply to the decompressed bytes, and a broken stream is reported.
-  check_file_error([] { hnn::read_idx_images(committed("truncated.idx.gz")); },
-                   "the gzip stream is truncated");
-  check_file_error([] { hnn::read_idx_images(committed("bad_crc.idx.gz")); },
-                   "bad_crc.idx.gz: corrupt gzip data");
+  hnn_test::check_file_error([] { hnn::read_idx_images(hnn_test::data_file("truncated.idx.gz")); },
+                             "the gzip stream is truncated");
+  hnn_test::check_file_error([] { hnn::read_idx_images(hnn_test::data_file("bad_crc.idx.gz")); },
+                             "bad_crc.idx.gz: corrupt gzip data");
 }
 
 #else
 
 TEST_CASE("IDX without zlib: a .gz file is a FileError saying hnn was built without zlib") {
   CHECK_FALSE(hnn::idx_reads_gzip);
-  check_file_error([] { hnn::read_idx_images(committed("images_3x4x5.idx.gz")); },
-                   "images_3x4x5.idx.gz: is gzip-compressed, but hnn was built without zlib");
+  hnn_test::check_file_error(
+      [] { hnn::read_idx_images(hnn_test::data_file("images_3x4x5.idx.gz")); },
+      "images_3x4x5.idx.gz: is gzip-compressed, but hnn was built without zlib");
 }
 
 #endif
@@ -250,7 +250,7 @@ TEST_CASE("IDX without zlib: a .gz file is a FileError saying hnn was built with
 TEST_CASE("IDX from memory: every truncation and every header byte corrupted is a FileError") {
   const Bytes good = images_3x4x5();
   const auto parsed = hnn::parse_idx_images(good.data(), good.size(), "good");
-  CHECK(parsed.X == hnn::read_idx_images(committed("images_3x4x5.idx")));
+  CHECK(parsed.X == hnn::read_idx_images(hnn_test::data_file("images_3x4x5.idx")));
 
   // Every proper prefix, the empty one included, is missing something.
   for (std::size_t n = 0; n < good.size(); ++n) {
@@ -275,7 +275,7 @@ TEST_CASE("IDX from memory: every truncation and every header byte corrupted is 
   CHECK(rejected > 100);
 
   // Labels from memory.
-  const Bytes lb = labels({1, 2, 3});
+  const Bytes lb = hnn_test::idx_labels({1, 2, 3});
   CHECK(hnn::parse_idx_labels(lb.data(), lb.size())(2) == 3);
   hnn_test::check_throws_with<hnn::FileError>(
       [&] { hnn::parse_idx_labels(lb.data(), lb.size() - 1, "short"); },

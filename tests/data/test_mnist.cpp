@@ -40,20 +40,12 @@ Bytes images(std::uint32_t count, std::uint32_t rows, std::uint32_t cols, unsign
   return b;
 }
 
-Bytes labels(const std::vector<unsigned char>& values) {
-  Bytes b;
-  put_be32(b, 0x00000801);
-  put_be32(b, std::uint32_t(values.size()));
-  b.insert(b.end(), values.begin(), values.end());
-  return b;
-}
-
 // A tiny MNIST-style folder: 3 training and 2 test images of 2 × 3 pixels.
 void write_tiny_mnist(const TempDir& dir) {
   write_bytes(dir.file("train-images-idx3-ubyte"), images(3, 2, 3, 51));
-  write_bytes(dir.file("train-labels-idx1-ubyte"), labels({1, 2, 3}));
+  write_bytes(dir.file("train-labels-idx1-ubyte"), hnn_test::idx_labels({1, 2, 3}));
   write_bytes(dir.file("t10k-images-idx3-ubyte"), images(2, 2, 3, 255));
-  write_bytes(dir.file("t10k-labels-idx1-ubyte"), labels({9, 0}));
+  write_bytes(dir.file("t10k-labels-idx1-ubyte"), hnn_test::idx_labels({9, 0}));
 }
 
 }  // namespace
@@ -133,7 +125,7 @@ TEST_CASE("load_mnist: errors name the folder or the files") {
         "load_mnist: " + dir.path() + " has no train-labels-idx1-ubyte (nor");
   }
   SUBCASE("images and labels with different counts") {
-    write_bytes(dir.file("t10k-labels-idx1-ubyte"), labels({1, 2, 3}));
+    write_bytes(dir.file("t10k-labels-idx1-ubyte"), hnn_test::idx_labels({1, 2, 3}));
     hnn_test::check_throws_with<hnn::FileError>(
         [&] { hnn::load_mnist(dir.path()); },
         "IDX count mismatch: " + dir.file("t10k-images-idx3-ubyte") + " holds 2 images but " +
@@ -160,7 +152,7 @@ namespace {
 
 std::string data_root() {
   const char* env = std::getenv("HNN_DATA_DIR");
-  return env && *env ? std::string(env) : std::string(HNN_SOURCE_DIR) + "/data";
+  return env && *env ? std::string(env) : hnn_test::source_dir() + "/data";
 }
 
 // A folder the fetch script completed (it writes DATASET last).

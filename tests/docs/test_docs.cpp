@@ -24,9 +24,9 @@
 #include <string>
 #include <vector>
 
-#ifndef HNN_SOURCE_DIR
-#error "HNN_SOURCE_DIR must name the source checkout (CMake defines it for hnn_tests)"
-#endif
+namespace hnn_test {
+std::string source_dir();  // the checkout's root (tests/source_dir.cpp)
+}  // namespace hnn_test
 
 namespace {
 
@@ -287,7 +287,7 @@ std::string joined(const std::vector<std::string>& problems) {
 }  // namespace
 
 TEST_CASE("docs: every code block in docs/*.md is a copy of the file it names") {
-  const fs::path root = HNN_SOURCE_DIR;
+  const fs::path root = hnn_test::source_dir();
   REQUIRE(fs::is_directory(root / "docs"));
   std::vector<fs::path> chapters;
   for (const auto& entry : fs::directory_iterator(root / "docs"))

@@ -1,17 +1,25 @@
 // SPDX-License-Identifier: MIT
-// Saving and loading models: round trips that predict bit-identically,
-// load_weights with its architecture check, and every kind of bad file.
+// Saving and loading models (io/model_file.hpp, io/registry.hpp): round trips
+// that predict bit-identically, load_weights with its architecture check
+// (the input shape included), and every kind of bad file; version-1 files
+// written by hnn 0.1.0 (tests/fixtures/model_v1/) loading and predicting what
+// 0.1.0 predicted; a custom layer's word setting and buffer in a version-2
+// file; crafted version-2 files with a bad input shape, setting kind,
+// training-state flag or training section.
 
 #include <doctest/doctest.h>
 
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "hnn/hnn.hpp"
+#include "model/test_layers_with_state.hpp"
 #include "test_support.hpp"
 
 using hnn::Matrix;
@@ -239,4 +247,281 @@ TEST_CASE("saving over an existing file replaces it whole, and an unwritable pat
   hnn_test::check_throws_with<hnn::FileError>(
       [&] { hnn::save_model(a, dir.file("no/such/folder/m.hnn")); },
       "cannot create the temporary file");
+}
+
+// ---------------------------------------------------------------------------
+// Version-1 files (hnn 0.1.0)
+
+namespace {
+
+std::string fixture(const std::string& name) {
+  return hnn_test::source_dir() + "/tests/fixtures/model_v1/" + name;
+}
+
+// A matrix written as "<name> ROWS COLS" and ROWS lines of COLS numbers.
+Matrix<double> read_matrix(std::istream& in, const std::string& name) {
+  std::string word;
+  hnn::Index rows = 0, cols = 0;
+  in >> word >> rows >> cols;
+  REQUIRE(word == name);
+  REQUIRE(rows > 0);
+  REQUIRE(cols > 0);
+  Matrix<double> m(rows, cols);
+  for (hnn::Index i = 0; i < rows; ++i)
+    for (hnn::Index j = 0; j < cols; ++j)
+      in >> m(i, j);
+  REQUIRE(in.good());
+  return m;
+}
+
+// model_v1_<tag>.txt: a comment line, the input batch, the predictions.
+struct V1Fixture {
+  Matrix<double> input, predictions;
+  explicit V1Fixture(const std::string& tag) {
+    std::ifstream in(fixture("model_v1_" + tag + ".txt"));
+    REQUIRE(in.good());
+    std::string comment;
+    std::getline(in, comment);
+    REQUIRE(comment.rfind("# ", 0) == 0);
+    input = read_matrix(in, "input");
+    predictions = read_matrix(in, "predictions");
+  }
+};
+
+std::uint32_t file_version(const std::vector<unsigned char>& b) {
+  REQUIRE(b.size() >= 12);
+  return std::uint32_t(b[8]) | std::uint32_t(b[9]) << 8 | std::uint32_t(b[10]) << 16 |
+         std::uint32_t(b[11]) << 24;
+}
+
+template <typename S>
+struct V1Case;
+template <>
+struct V1Case<float> {
+  static constexpr const char* tag = "float";
+  static constexpr double tolerance = 1e-6;
+};
+template <>
+struct V1Case<double> {
+  static constexpr const char* tag = "double";
+  static constexpr double tolerance = 1e-12;
+};
+
+}  // namespace
+
+TEST_CASE_TEMPLATE("version-1 files written by hnn 0.1.0 load and predict what 0.1.0 predicted", S,
+                   float, double) {
+  const std::string path = fixture(std::string("model_v1_") + V1Case<S>::tag + ".hnn");
+  const auto bytes = read_bytes(path);
+  REQUIRE(file_version(bytes) == 1);
+  const V1Fixture f(V1Case<S>::tag);
+  auto model = hnn::load_model<S>(path);
+  CHECK(model.input_shape() == hnn::Shape{3});
+  CHECK(model.size() == 8);
+  // Version 1 stores settings as f64 numbers.
+  CHECK(hnn::setting(model.layer(1).settings(), "alpha") == doctest::Approx(0.1));
+  const Matrix<S> P = model.predict(f.input.cast<S>());
+  REQUIRE(P.rows() == f.predictions.rows());
+  REQUIRE(P.cols() == f.predictions.cols());
+  for (hnn::Index j = 0; j < P.cols(); ++j)
+    for (hnn::Index i = 0; i < P.rows(); ++i) {
+      INFO("prediction (" << i << ", " << j << ")");
+      CHECK(std::abs(double(P(i, j)) - f.predictions(i, j)) <=
+            V1Case<S>::tolerance * std::abs(f.predictions(i, j)));
+    }
+
+  // Saved again, it is a version-2 file that loads to the same model.
+  TempDir dir;
+  hnn::save_model(model, dir.file("v2.hnn"));
+  CHECK(file_version(read_bytes(dir.file("v2.hnn"))) == 2);
+  auto again = hnn::load_model<S>(dir.file("v2.hnn"));
+  CHECK(again.summary() == model.summary());
+  CHECK(again.predict(f.input.cast<S>()) == P);
+  // load_weights reads version 1 into a model built in code, too.
+  auto built = hnn::load_model<S>(dir.file("v2.hnn"));
+  built.parameters()[0].value().setZero();
+  hnn::load_weights(built, path);
+  CHECK(built.predict(f.input.cast<S>()) == P);
+}
+
+// ---------------------------------------------------------------------------
+// Version 2: shapes, word settings, buffers
+
+TEST_CASE("version 2: a custom layer's word setting and buffer round-trip through its registry") {
+  TempDir dir;
+  hnn::Random rng(3);
+  hnn::Sequential<float> model(3);
+  model.add(hnn_test::Centre<float>(3, 0.25, "frozen")).add(hnn::Dense<float>(3, 2, rng));
+  model.buffers()[0].value() << 0.5f, -1.25f, 2.0f;
+  model.parameters()[0].value() << 1.5f, 0.5f, -1.0f;
+  const std::string path = dir.file("centre.hnn");
+  hnn::save_model(model, path);
+
+  // The word is stored as one: kind byte 1, then the string.
+  const auto b = read_bytes(path);
+  const std::vector<unsigned char> word{1, 6, 0, 0, 0, 'f', 'r', 'o', 'z', 'e', 'n'};
+  CHECK(std::search(b.begin(), b.end(), word.begin(), word.end()) != b.end());
+
+  auto loaded = hnn::load_model<float>(path, hnn_test::registry_with_test_layers<float>());
+  CHECK(hnn::setting_word(loaded.layer(0).settings(), "mode") == "frozen");
+  CHECK(hnn::setting(loaded.layer(0).settings(), "momentum") == 0.25);
+  REQUIRE(loaded.buffers().size() == 1);
+  CHECK(loaded.buffers()[0].name() == "0.running_mean");
+  CHECK(Matrix<float>(loaded.buffers()[0].value()) == Matrix<float>(model.buffers()[0].value()));
+  const Matrix<float> X = Matrix<float>::Random(3, 5);
+  CHECK(loaded.predict(X) == model.predict(X));
+
+  // The word is part of the architecture: a model built with another one is refused.
+  hnn::Sequential<float> other(3);
+  other.add(hnn_test::Centre<float>(3, 0.25, "ema")).add(hnn::Dense<float>(3, 2, rng));
+  hnn_test::check_throws_with<hnn::FileError>(
+      [&] { hnn::load_weights(other, path); },
+      path + ": layer 0: settings differ: the file has units=3, momentum=0.25, mode=frozen");
+  CHECK(Matrix<float>(other.buffers()[0].value()).isZero(0));  // untouched
+}
+
+TEST_CASE("load_weights refuses a model whose input shape differs, naming both shapes") {
+  TempDir dir;
+  hnn::Random rng(4);
+  const auto make = [&rng](const hnn::Shape& input) {
+    hnn::Sequential<float> m(input);
+    m.add(hnn::Flatten<float>()).add(hnn::Dense<float>(784, 10, rng));
+    return m;
+  };
+  auto images = make(hnn::Shape{1, 28, 28});
+  auto vectors = make(hnn::Shape{784});  // the same layers, settings and tensors
+  hnn::save_model(images, dir.file("images.hnn"));
+  hnn::save_model(vectors, dir.file("vectors.hnn"));
+  const Matrix<float> w = vectors.parameters()[0].value();
+  hnn_test::check_throws_with<hnn::FileError>(
+      [&] { hnn::load_weights(vectors, dir.file("images.hnn")); },
+      dir.file("images.hnn") +
+          ": architecture mismatch: the file has 2 layers on inputs of 1×28×28, the model 2 "
+          "layers on inputs of 784");
+  CHECK(vectors.parameters()[0].value() == w);
+  hnn_test::check_throws_with<hnn::FileError>(
+      [&] { hnn::load_weights(images, dir.file("vectors.hnn")); },
+      "the file has 2 layers on inputs of 784, the model 2 layers on inputs of 1×28×28");
+  CHECK_NOTHROW(hnn::load_weights(images, dir.file("images.hnn")));
+  CHECK(hnn::load_model<float>(dir.file("images.hnn")).input_shape() == hnn::Shape{1, 28, 28});
+}
+
+namespace {
+
+// A version-2 float file of Sequential({2, 3}) → Flatten → Dense(6 → 2):
+// header (8 magic, 4 version, 1 scalar size), u32 rank at 13, the u64
+// dimensions from 17.
+std::vector<unsigned char> shaped_model_bytes(const TempDir& dir) {
+  hnn::Random rng(6);
+  hnn::Sequential<float> m(hnn::Shape{2, 3});
+  m.add(hnn::Flatten<float>()).add(hnn::Dense<float>(6, 2, rng));
+  hnn::save_model(m, dir.file("shaped.hnn"));
+  return read_bytes(dir.file("shaped.hnn"));
+}
+
+// A checkpoint (a model file with a training state) of the same kind of model.
+std::vector<unsigned char> checkpoint_bytes(const TempDir& dir) {
+  hnn::Random rng(6);
+  hnn::Sequential<float> m(hnn::Shape{2, 3});
+  m.add(hnn::Flatten<float>()).add(hnn::Dense<float>(6, 2, rng));
+  hnn::Adam<float> adam(0.01);
+  const Matrix<float> X = Matrix<float>::Random(6, 12), T = Matrix<float>::Random(2, 12);
+  hnn::FitOptions<float> o;
+  o.epochs = 2;
+  o.batch_size = 5;
+  o.verbosity = hnn::Verbosity::quiet;
+  o.callbacks = {hnn::resumable_checkpoint<float>(dir.file("run.ckpt"))};
+  m.fit(X, T, hnn::MSE<float>(), adam, o);
+  return read_bytes(dir.file("run.ckpt"));
+}
+
+void put_u32(std::vector<unsigned char>& b, std::size_t at, std::uint32_t v) {
+  for (int i = 0; i < 4; ++i)
+    b[at + std::size_t(i)] = std::uint8_t(v >> (8 * i));
+}
+
+}  // namespace
+
+TEST_CASE("crafted version-2 files: each problem is a FileError naming the file and the problem") {
+  TempDir dir;
+  const auto original = shaped_model_bytes(dir);
+  const auto ckpt = checkpoint_bytes(dir);
+  REQUIRE(file_version(original) == 2);
+  REQUIRE(original[13] == 2);        // rank 2,
+  REQUIRE(original[17] == 2);        // 2 ×
+  REQUIRE(original[25] == 3);        // 3
+  REQUIRE(original.end()[-9] == 0);  // no training state
+  const std::string bad = dir.file("bad.hnn");
+  const auto check = [&](std::vector<unsigned char> b, const std::string& problem) {
+    reseal(b);
+    write_bytes(bad, b);
+    hnn_test::check_throws_with<hnn::FileError>([&] { hnn::load_model<float>(bad); },
+                                                bad + ": " + problem);
+  };
+  // The unchanged files load (so each failure below is the edit's).
+  write_bytes(bad, original);
+  CHECK_NOTHROW(hnn::load_model<float>(bad));
+  write_bytes(bad, ckpt);
+  CHECK_NOTHROW(hnn::load_model<float>(bad));
+
+  SUBCASE("an input rank of 0 or 5") {
+    auto b = original;
+    put_u32(b, 13, 0);
+    check(b, "invalid input rank 0");
+    put_u32(b, 13, 5);
+    check(b, "invalid input rank 5");
+  }
+  SUBCASE("an input dimension of 0") {
+    auto b = original;
+    b[25] = 0;
+    check(b, "invalid input dimension 0");
+  }
+  SUBCASE("an unknown setting kind") {
+    // Dense's first setting: the name "in" (u32 2, 'i', 'n'), then the kind byte.
+    auto b = original;
+    const std::vector<unsigned char> name{2, 0, 0, 0, 'i', 'n'};
+    auto at = std::search(b.begin(), b.end(), name.begin(), name.end());
+    REQUIRE(at != b.end());
+    at += std::ptrdiff_t(name.size());
+    REQUIRE(*at == 0);  // a number
+    *at = 7;
+    check(b, "setting in of layer 1 has an unknown kind 7");
+  }
+  SUBCASE("a training-state flag of 2") {
+    auto b = original;
+    b.end()[-9] = 2;
+    check(b, "invalid training-state flag 2");
+  }
+  SUBCASE("a training-state flag with no training state after it") {
+    auto b = original;
+    b.end()[-9] = 1;
+    check(b, "file is truncated: cannot read the optimizer's name");
+  }
+  SUBCASE("a truncated training section") {
+    // The training state runs to the checksum; cut its end at several lengths.
+    for (std::size_t cut : {std::size_t(1), std::size_t(8), std::size_t(100), ckpt.size() / 3}) {
+      INFO("cut " << cut << " bytes");
+      auto b = ckpt;
+      b.erase(b.end() - 8 - std::ptrdiff_t(cut), b.end() - 8);
+      reseal(b);
+      write_bytes(bad, b);
+      // Caught where a read runs past the end, or earlier, where a count
+      // claims more than the bytes left can hold.
+      std::string what;
+      try {
+        hnn::load_model<float>(bad);
+      } catch (const hnn::FileError& e) {
+        what = e.what();
+      }
+      INFO("message: " << what);
+      CHECK(what.rfind(bad + ": ", 0) == 0);
+      CHECK((what.find("file is truncated: cannot read") != std::string::npos ||
+             what.find("is more than the file can hold") != std::string::npos));
+    }
+  }
+  SUBCASE("trailing bytes after the training section") {
+    auto b = ckpt;
+    b.insert(b.end() - 8, {9, 9, 9, 9});
+    check(b, "4 unexpected bytes after the last layer");
+  }
 }

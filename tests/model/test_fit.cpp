@@ -1,14 +1,22 @@
 // SPDX-License-Identifier: MIT
-// The training loop: the three gradient-descent variants, validation,
-// metrics, callbacks (early stopping restores the best weights), determinism,
-// and a diverging loss stopping with an error.
+// The training loop (model/train.hpp): the three gradient-descent variants,
+// validation, metrics, callbacks (early stopping restores the best weights),
+// determinism, and a diverging loss stopping with an error; the progress
+// printer (model/progress.hpp) as a callback and through FitOptions::out;
+// flush-to-zero during fit and evaluate (perf/flush_to_zero.hpp,
+// FitOptions::flush_to_zero); and a model of image-shaped samples trained,
+// saved and reloaded (core/shape.hpp, layers/flatten.hpp, io/model_file.hpp).
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <iomanip>
 #include <limits>
 #include <memory>
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include "hnn/hnn.hpp"
 #include "test_support.hpp"
@@ -281,4 +289,272 @@ TEST_CASE("fit clips gradients between backward and the step when asked") {
   hnn_test::check_throws_with<hnn::ArgumentError>(
       [&] { model.fit(data.X, data.y, hnn::SoftmaxCrossEntropy<float>(), clipped, o); },
       "clip_grad_norm");
+}
+
+namespace {
+// The lines of a text.
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);)
+    lines.push_back(line);
+  return lines;
+}
+// A line without its last word (an epoch's time, which differs run to run).
+std::string without_time(const std::string& line) {
+  return line.substr(0, line.find_last_of(' '));
+}
+
+// What fit printed for the early-stopping run below, with the printer given
+// as a callback (a stream of our own) or made by fit (FitOptions::out).
+struct PrintedRun {
+  std::vector<std::string> lines;
+  hnn::History history;
+  std::string stop_reason_expected;
+};
+PrintedRun printed_run(bool as_callback) {
+  const Blobs train(100, 1), valid(60, 2);
+  auto model = small_classifier(3);
+  hnn::SGD<float> sgd(3.0);  // too large: the validation loss soon stops improving
+  auto o = quiet(60, 10);
+  o.validate_on(valid.X, valid.y);
+  o.metrics = {hnn::Metric::accuracy()};
+  auto stopper = std::make_shared<hnn::EarlyStopping<float>>(3);
+  std::ostringstream out;
+  o.callbacks = {stopper};
+  if (as_callback) {
+    o.callbacks.push_back(std::make_shared<hnn::ProgressPrinter<float>>(out));
+  } else {
+    o.verbosity = hnn::Verbosity::epochs;
+    o.out = &out;
+  }
+  PrintedRun r;
+  r.history = model.fit(train.X, train.y, hnn::SoftmaxCrossEntropy<float>(), sgd, o);
+  r.lines = lines_of(out.str());
+  std::ostringstream reason;
+  reason << "early stopping: val_loss did not improve for 3 epochs (best "
+         << std::to_string(stopper->best_value()) << " at epoch " << stopper->best_epoch() + 1
+         << ")";
+  r.stop_reason_expected = reason.str();
+  return r;
+}
+}  // namespace
+
+TEST_CASE("ProgressPrinter: one line per epoch with every series, then why training stopped") {
+  const PrintedRun r = printed_run(true);
+  const std::size_t epochs = r.history.epochs();
+  REQUIRE(epochs < 60);  // early stopping ended it
+  std::string all;
+  for (const auto& l : r.lines)
+    all += l + '\n';
+  INFO(all);
+  REQUIRE(r.lines.size() == epochs + 1);
+  for (std::size_t e = 0; e < epochs; ++e) {
+    const std::string& line = r.lines[e];
+    std::ostringstream start;
+    start << "epoch " << (e + 1 < 10 ? "  " : " ") << e + 1 << "/60  loss ";
+    CHECK(line.rfind(start.str(), 0) == 0);
+    for (const char* series : {"  accuracy ", "  val_loss ", "  val_accuracy "})
+      CHECK(line.find(series) != std::string::npos);
+    CHECK(line.find("seconds") == std::string::npos);  // the time is shown as "0.01s"
+    CHECK(line.back() == 's');
+  }
+  // The numbers are the History's, to 4 decimals.
+  std::ostringstream first_loss;
+  first_loss << std::fixed << std::setprecision(4) << r.history["loss"][0];
+  CHECK(r.lines[0].find("loss " + first_loss.str()) != std::string::npos);
+  CHECK(r.lines.back() == r.stop_reason_expected);
+}
+
+TEST_CASE(
+    "ProgressPrinter: fit's own printer (Verbosity::epochs, FitOptions::out) prints the same") {
+  const PrintedRun mine = printed_run(true), fits = printed_run(false);
+  REQUIRE(fits.lines.size() == mine.lines.size());
+  for (std::size_t k = 0; k + 1 < fits.lines.size(); ++k)
+    CHECK(without_time(fits.lines[k]) == without_time(mine.lines[k]));
+  CHECK(fits.lines.back() == mine.stop_reason_expected);
+}
+
+TEST_CASE("ProgressPrinter: a live bar redraws itself and clears the line before each epoch's") {
+  const Blobs data(40, 1);
+  auto model = small_classifier(1);
+  hnn::SGD<float> sgd(0.1);
+  std::ostringstream out;
+  auto o = quiet(2, 10);
+  o.callbacks = {
+      std::make_shared<hnn::ProgressPrinter<float>>(out, hnn::ProgressPrinter<float>::Bar::live)};
+  model.fit(data.X, data.y, hnn::SoftmaxCrossEntropy<float>(), sgd, o);
+  const std::string s = out.str();
+  INFO(s);
+  CHECK(s.find("\repoch 1/2 [") != std::string::npos);
+  CHECK(s.find("] 4/4  loss ") != std::string::npos);
+  CHECK(s.find("\r\033[Kepoch   2/2  loss ") != std::string::npos);
+  // Not live: no carriage returns at all.
+  std::ostringstream plain;
+  o.callbacks = {std::make_shared<hnn::ProgressPrinter<float>>(plain)};
+  model.fit(data.X, data.y, hnn::SoftmaxCrossEntropy<float>(), sgd, o);
+  CHECK(plain.str().find('\r') == std::string::npos);
+}
+
+namespace {
+// Records whether flush-to-zero is on after every batch.
+template <typename S>
+struct FlushSpy : hnn::Callback<S> {
+  std::vector<bool> seen;
+  void on_batch_end(hnn::TrainingState<S>&, double) override {
+    seen.push_back(hnn::FlushToZero::active());
+  }
+};
+// An identity layer that records whether flush-to-zero is on at every forward.
+template <typename S>
+class FlushProbe : public hnn::Layer<S> {
+ public:
+  using typename hnn::Layer<S>::In;
+  std::vector<bool> seen;
+  std::string type_name() const override { return "FlushProbe"; }
+  hnn::Shape compute_output_shape(const hnn::Shape& in) const override { return in; }
+  std::unique_ptr<hnn::Layer<S>> clone() const override {
+    return std::make_unique<FlushProbe>(*this);
+  }
+
+ protected:
+  In forward_impl(In X, hnn::Mode) override {
+    seen.push_back(hnn::FlushToZero::active());
+    return X;
+  }
+  In backward_impl(In dY) override { return dY; }
+};
+template <typename S>
+hnn::Sequential<S> probed_classifier() {
+  hnn::Random rng(4);
+  hnn::Sequential<S> m(2);
+  m.add(hnn::Dense<S>(2, 4, rng)).add(FlushProbe<S>()).add(hnn::Dense<S>(4, 2, rng));
+  return m;
+}
+template <typename S>
+std::vector<bool>& probe_of(hnn::Sequential<S>& m) {
+  return dynamic_cast<FlushProbe<S>&>(m.layer(1)).seen;
+}
+bool all_are(const std::vector<bool>& v, bool value) {
+  return !v.empty() && std::all_of(v.begin(), v.end(), [value](bool b) { return b == value; });
+}
+}  // namespace
+
+TEST_CASE("flush-to-zero: on while a float model trains, off when asked, for double, and after") {
+  const bool supported = hnn::FlushToZero::supported();
+  if (!supported) MESSAGE("no MXCSR on this CPU: flush-to-zero is never on here");
+  const bool before = hnn::FlushToZero::active();
+  REQUIRE_FALSE(before);  // the suite runs without it
+  const Blobs data(40, 1);
+  hnn::SoftmaxCrossEntropy<float> loss;
+  {
+    auto model = probed_classifier<float>();
+    hnn::SGD<float> sgd(0.1);
+    auto spy = std::make_shared<FlushSpy<float>>();
+    auto o = quiet(2, 10);
+    o.callbacks = {spy};
+    model.fit(data.X, data.y, loss, sgd, o);
+    CHECK(all_are(spy->seen, supported));  // the default: on, callbacks included
+    CHECK(all_are(probe_of(model), supported));
+    CHECK(hnn::FlushToZero::active() == before);  // restored on return
+
+    auto off = std::make_shared<FlushSpy<float>>();
+    o.callbacks = {off};
+    o.flush_to_zero = false;
+    model.fit(data.X, data.y, loss, sgd, o);
+    CHECK(all_are(off->seen, false));
+  }
+  {
+    hnn::Random rng(2);
+    hnn::Sequential<double> model(2);
+    model.add(hnn::Dense<double>(2, 2, rng));
+    hnn::SGD<double> sgd(0.1);
+    auto spy = std::make_shared<FlushSpy<double>>();
+    hnn::FitOptions<double> o;
+    o.epochs = 1;
+    o.batch_size = 10;
+    o.verbosity = hnn::Verbosity::quiet;
+    o.callbacks = {spy};
+    const Matrix<double> X = data.X.cast<double>();
+    model.fit(X, data.y, hnn::SoftmaxCrossEntropy<double>(), sgd, o);
+    CHECK(all_are(spy->seen, false));  // a double model is left alone
+  }
+}
+
+TEST_CASE("flush-to-zero: restored when an exception leaves fit") {
+  Blobs data(40, 1);
+  data.X(0, 25) = std::numeric_limits<float>::quiet_NaN();  // batch 3 of 4
+  auto model = small_classifier(1);
+  hnn::SGD<float> sgd(0.1);
+  auto spy = std::make_shared<FlushSpy<float>>();
+  auto o = quiet(2, 10);
+  o.shuffle = false;
+  o.callbacks = {spy};
+  CHECK_THROWS_AS(model.fit(data.X, data.y, hnn::SoftmaxCrossEntropy<float>(), sgd, o),
+                  hnn::NumericError);
+  CHECK(spy->seen.size() == 2);  // two batches ran, under flush-to-zero where it exists
+  CHECK(all_are(spy->seen, hnn::FlushToZero::supported()));
+  CHECK_FALSE(hnn::FlushToZero::active());
+}
+
+TEST_CASE("flush-to-zero: evaluate() of a float model flushes too, and restores") {
+  const Blobs data(20, 1);
+  auto model = probed_classifier<float>();
+  model.evaluate(data.X, data.y, hnn::SoftmaxCrossEntropy<float>());
+  CHECK(all_are(probe_of(model), hnn::FlushToZero::supported()));
+  CHECK_FALSE(hnn::FlushToZero::active());
+  probe_of(model).clear();
+  model.predict(data.X);  // predict is not evaluate: no switch
+  CHECK(all_are(probe_of(model), false));
+  auto twin = probed_classifier<double>();
+  twin.evaluate(data.X.cast<double>(), data.y, hnn::SoftmaxCrossEntropy<double>());
+  CHECK(all_are(probe_of(twin), false));
+}
+
+namespace {
+// 28 × 28 one-channel images of three classes: a bright band across the top,
+// the middle or the bottom rows, plus noise; stored row by row (an IDX image).
+struct Bands {
+  Matrix<float> X;
+  hnn::Labels y;
+  explicit Bands(Index n) : X(784, n), y(n) {
+    hnn::Random rng(12);
+    for (Index j = 0; j < n; ++j) {
+      const int c = int(j % 3);
+      y(j) = c;
+      for (Index h = 0; h < 28; ++h)
+        for (Index w = 0; w < 28; ++w) {
+          const bool band = h >= 9 * c && h < 9 * c + 9;
+          X(h * 28 + w, j) = float((band ? 0.8 : 0.1) + rng.uniform(-0.1, 0.1));
+        }
+    }
+  }
+};
+}  // namespace
+
+TEST_CASE("a model of 1×28×28 images with Flatten trains, saves, reloads and predicts the same") {
+  const Bands data(60);
+  hnn::Random rng(13);
+  hnn::Sequential<float> model(hnn::Shape{1, 28, 28});
+  model.add(hnn::Flatten<float>())
+      .add(hnn::Dense<float>(784, 16, rng, hnn::Init::he_uniform()))
+      .add(hnn::Activation<float, hnn::ReLU>())
+      .add(hnn::Dense<float>(16, 3, rng));
+  hnn::Adam<float> adam(0.01);
+  auto o = quiet(8, 10);
+  o.metrics = {hnn::Metric::accuracy()};
+  const auto h = model.fit(data.X, data.y, hnn::SoftmaxCrossEntropy<float>(), adam, o);
+  CHECK(h["loss"].back() < h["loss"].front() / 4);
+  CHECK(h["accuracy"].back() == 1.0);
+
+  hnn_test::TempDir dir;
+  hnn::save_model(model, dir.file("bands.hnn"));
+  auto loaded = hnn::load_model<float>(dir.file("bands.hnn"));
+  CHECK(loaded.input_shape() == hnn::Shape{1, 28, 28});
+  const std::string s = loaded.summary();
+  INFO(s);
+  CHECK(s == model.summary());
+  CHECK(s.find("input                       1×28×28") != std::string::npos);
+  CHECK(s.find("0   Flatten                     784 ") != std::string::npos);
+  CHECK(loaded.predict(data.X) == model.predict(data.X));
 }

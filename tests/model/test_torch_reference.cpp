@@ -34,12 +34,12 @@
 
 #include "hnn/hnn.hpp"
 
-#ifndef HNN_SOURCE_DIR
-#error "HNN_SOURCE_DIR must name the checkout (CMake defines it; by hand: -DHNN_SOURCE_DIR=\"...\")"
-#endif
-
 using hnn::Index;
 using Mat = hnn::Matrix<double>;
+
+namespace hnn_test {
+std::string source_dir();  // the checkout's root (tests/source_dir.cpp)
+}  // namespace hnn_test
 
 namespace {
 
@@ -65,7 +65,7 @@ class Fixture {
 
   // Reads tests/fixtures/torch/<file> of the checkout.
   static Fixture load(const std::string& file) {
-    const std::string path = std::string(HNN_SOURCE_DIR) + "/tests/fixtures/torch/" + file;
+    const std::string path = hnn_test::source_dir() + "/tests/fixtures/torch/" + file;
     std::ifstream in(path);
     if (!in) {
       throw FixtureError(path +
