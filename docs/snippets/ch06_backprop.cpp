@@ -11,16 +11,14 @@
 #include <string>
 
 #include "hnn/hnn.hpp"
+#include "snippet_support.hpp"
+
+using hnn_docs::show;
 
 using hnn::Index;
 using hnn::Matrix;
 
 namespace {
-
-// Prints `text` when the tests run with -s (doctest's --success), else nothing.
-void show(const std::string& text) {
-  if (doctest::getContextOptions()->success) MESSAGE(text);
-}
 
 // 3 inputs → Dense(3 → 4) → Tanh → Dense(4 → 3) → 3 logits, in double.
 hnn::Sequential<double> two_layer_network() {

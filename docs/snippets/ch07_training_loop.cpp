@@ -1,29 +1,28 @@
 // SPDX-License-Identifier: MIT
 // The code of docs/07-training-loop.md: fit() next to the loop it runs,
-// written out by hand; what the History records; early stopping; predict and
-// evaluate.
+// written out by hand; what the History records; the progress printer;
+// early stopping; a run resumed from a checkpoint; predict and evaluate.
 
 #include <doctest/doctest.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "hnn/hnn.hpp"
+#include "snippet_support.hpp"
+
+using hnn_docs::show;
 
 using hnn::Index;
 using hnn::Matrix;
 
 namespace {
-
-// Prints `text` when the tests run with -s (doctest's --success), else nothing.
-void show(const std::string& text) {
-  if (doctest::getContextOptions()->success) MESSAGE(text);
-}
 
 // Two overlapping Gaussian clouds in the plane: class 0 around (−1, 0.5),
 // class 1 around (1, −0.5), alternating, one sample per column.
@@ -134,6 +133,26 @@ TEST_CASE("docs: what fit records in the History") {
   show(s.str());
 }
 
+TEST_CASE("docs: the progress printer is a callback that writes to a stream") {
+  const Clouds data(200, 0.8, 1);
+  hnn::SoftmaxCrossEntropy<float> loss;
+  auto model = classifier(8, 2);
+  hnn::SGD<float> sgd(0.1);
+
+  std::ostringstream log;
+  hnn::FitOptions<float> options;
+  options.epochs = 3;
+  options.metrics = {hnn::Metric::accuracy()};
+  options.verbosity = hnn::Verbosity::epochs;  // one line per epoch, no live bar
+  options.out = &log;                          // a string instead of the terminal
+  model.fit(data.X, data.y, loss, sgd, options);
+
+  const std::string text = log.str();
+  CHECK(text.rfind("epoch   1/3  loss ", 0) == 0);
+  CHECK(std::count(text.begin(), text.end(), '\n') == 3);
+  show(text);
+}
+
 TEST_CASE("docs: early stopping puts back the weights of the best epoch") {
   // Few, noisy training points and a large network: it soon fits the noise,
   // and the validation loss turns back up.
@@ -161,6 +180,44 @@ TEST_CASE("docs: early stopping puts back the weights of the best epoch") {
   s << "stopped after " << history.epochs() << " epochs; best val_loss " << best << " at epoch "
     << stopper->best_epoch() + 1 << "; last val_loss " << val.back();
   show(s.str());
+}
+
+TEST_CASE("docs: a run resumed from a checkpoint ends where the whole run ends") {
+  const Clouds data(200, 0.8, 1);
+  hnn::SoftmaxCrossEntropy<float> loss;
+  const std::string path =
+      (std::filesystem::temp_directory_path() / "hnn_docs_ch07_resume.ckpt").string();
+  hnn::FitOptions<float> options;
+  options.epochs = 6;
+  options.verbosity = hnn::Verbosity::quiet;
+
+  // The whole run: 6 epochs.
+  auto whole = classifier(8, 2);
+  hnn::Adam<float> adam_whole(0.01);
+  whole.fit(data.X, data.y, loss, adam_whole, options);
+
+  // The same run, saved after every epoch and interrupted after epoch 3.
+  options.callbacks.push_back(hnn::resumable_checkpoint<float>(path));
+  options.callbacks.push_back(std::make_shared<hnn::EpochCallback<float>>([](auto& state) {
+    if (state.epoch + 1 == 3) state.stop = true;  // as if the process were killed here
+  }));
+  auto interrupted = classifier(8, 2);
+  hnn::Adam<float> adam_interrupted(0.01);
+  interrupted.fit(data.X, data.y, loss, adam_interrupted, options);
+
+  // Later: a model and an optimizer built the same way continue from the file.
+  auto resumed = classifier(8, 2);
+  hnn::Adam<float> adam(0.01);
+  const hnn::TrainingPosition<float> position = hnn::load_checkpoint(path, resumed, adam);
+  CHECK(position.epochs_done == 3);
+  options.resume_from = &position;
+  const hnn::History history = resumed.fit(data.X, data.y, loss, adam, options);
+
+  CHECK(history.epochs() == 6);  // the first 3 epochs come from the checkpoint
+  const auto mine = resumed.parameters(), theirs = whole.parameters();
+  for (std::size_t k = 0; k < mine.size(); ++k)
+    CHECK(mine[k].value() == theirs[k].value());  // bit for bit
+  std::filesystem::remove(path);
 }
 
 TEST_CASE("docs: predict and evaluate") {

@@ -14,16 +14,14 @@
 #include <vector>
 
 #include "hnn/hnn.hpp"
+#include "snippet_support.hpp"
+
+using hnn_docs::show;
 
 using hnn::Index;
 using hnn::Matrix;
 
 namespace {
-
-// Prints `text` when the tests run with -s (doctest's --success), else nothing.
-void show(const std::string& text) {
-  if (doctest::getContextOptions()->success) MESSAGE(text);
-}
 
 // A ring of class 1 around a blob of class 0: no straight line separates them.
 template <typename Scalar>

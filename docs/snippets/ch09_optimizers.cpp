@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // The code of docs/09-optimizers.md: every update rule written out for one
-// weight and compared with the optimizer; momentum's g / (1 − μ); Adam's bias
-// correction; weight decay in Adam against AdamW; clipping; schedules.
+// weight and compared with the optimizer; the readable and the fast update
+// path; momentum's g / (1 − μ); Adam's bias correction; weight decay in Adam
+// against AdamW; clipping; schedules.
 
 #include <doctest/doctest.h>
 
@@ -13,15 +14,13 @@
 #include <vector>
 
 #include "hnn/hnn.hpp"
+#include "snippet_support.hpp"
+
+using hnn_docs::show;
 
 using hnn::Matrix;
 
 namespace {
-
-// Prints `text` when the tests run with -s (doctest's --success), else nothing.
-void show(const std::string& text) {
-  if (doctest::getContextOptions()->success) MESSAGE(text);
-}
 
 // The gradients ∇w of five steps, given rather than computed, so that the
 // rules can be followed by hand. The weight starts at w = 1.
@@ -107,6 +106,29 @@ TEST_CASE("docs: each update rule, written out for one weight, is what the optim
             doctest::Approx(w).epsilon(1e-12));
     }
   }
+}
+
+TEST_CASE("docs: the readable and the fast update path take the same steps") {
+  // 3,000 weights, more than one piece of the fast path: it runs the formula
+  // piece by piece, the readable path once on the whole tensor.
+  hnn::Random rng(8);
+  Matrix<double> w_readable(3000, 1), g(3000, 1);
+  rng.fill_normal(w_readable, 0.0, 1.0);
+  Matrix<double> w_fast = w_readable;
+  std::vector<hnn::Parameter<double>> readable_params = {
+      hnn::Parameter<double>("w", w_readable, g)};
+  std::vector<hnn::Parameter<double>> fast_params = {hnn::Parameter<double>("w", w_fast, g)};
+
+  hnn::Adam<double> readable(0.01), fast(0.01);
+  readable.set_update_path(hnn::UpdatePath::readable);  // the formula once, on whole tensors
+  for (int t = 0; t < 20; ++t) {
+    rng.fill_normal(g, 0.0, 1.0);  // the same gradient for both
+    readable.step(readable_params);
+    fast.step(fast_params);
+  }
+  const double largest = (w_fast - w_readable).cwiseAbs().maxCoeff();
+  CHECK(largest <= 1e-12 * w_readable.cwiseAbs().maxCoeff());
+  show("largest difference after 20 Adam steps: " + std::to_string(largest));
 }
 
 TEST_CASE("docs: with a constant gradient, momentum's step grows to η g / (1 − μ)") {

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 // The code of docs/13-saving-models.md: the bytes of a model file, what
 // load_model and load_weights refuse (each file corrupted on purpose, in a
-// folder of its own), the atomic write, and a custom layer saved and loaded
-// through a LayerRegistry.
+// folder of its own), the atomic write, a file of version 1, a custom layer
+// saved and loaded through a LayerRegistry, and a training run interrupted
+// and resumed from a checkpoint.
 
 #include <doctest/doctest.h>
 
@@ -17,6 +18,10 @@
 #include <vector>
 
 #include "hnn/hnn.hpp"
+#include "snippet_support.hpp"
+
+using hnn_docs::error_of;
+using hnn_docs::show;
 
 using hnn::Index;
 using hnn::Matrix;
@@ -24,11 +29,6 @@ using Bytes = std::vector<unsigned char>;
 namespace fs = std::filesystem;
 
 namespace {
-
-// Prints `text` when the tests run with -s (doctest's --success), else nothing.
-void show(const std::string& text) {
-  if (doctest::getContextOptions()->success) MESSAGE(text);
-}
 
 // A folder of its own under the system's temporary folder, removed at the end.
 struct TempDir {
@@ -66,17 +66,6 @@ void reseal(Bytes& b) {
     b[b.size() - 8 + std::size_t(i)] = std::uint8_t(h >> (8 * i));
 }
 
-// The message of the FileError that `f` throws ("" if it throws none).
-template <typename F>
-std::string error_of(F f) {
-  try {
-    f();
-  } catch (const hnn::FileError& e) {
-    return e.what();
-  }
-  return "";
-}
-
 // 2 → Dense(2 → 3) → ReLU → Dense(3 → 1): 13 parameters.
 hnn::Sequential<float> small_model(std::uint64_t seed) {
   hnn::Random rng(seed);
@@ -97,30 +86,62 @@ TEST_CASE("docs: the bytes of a model file") {
   const Bytes b = read_bytes(path);
 
   CHECK(std::memcmp(b.data(), "HNNMODEL", 8) == 0);  // bytes 0–7
-  CHECK(le(b, 8, 4) == 1);                           // bytes 8–11: version 1
+  CHECK(le(b, 8, 4) == 2);                           // bytes 8–11: version 2
   CHECK(b[12] == 4);                                 // byte 12: float
-  CHECK(le(b, 13, 8) == 2);                          // bytes 13–20: 2 inputs
-  CHECK(le(b, 21, 4) == 3);                          // bytes 21–24: 3 layers
-  CHECK(le(b, 25, 4) == 5);                          // the first layer's type name: 5 bytes,
-  CHECK(std::string(b.begin() + 29, b.begin() + 34) == "Dense");  // "Dense"
+  CHECK(le(b, 13, 4) == 1);                          // bytes 13–16: the input's rank, 1,
+  CHECK(le(b, 17, 8) == 2);                          // bytes 17–24: of 2 values
+  CHECK(le(b, 25, 4) == 3);                          // bytes 25–28: 3 layers
+  CHECK(le(b, 29, 4) == 5);                          // the first layer's type name: 5 bytes,
+  CHECK(std::string(b.begin() + 33, b.begin() + 38) == "Dense");  // "Dense"
+  CHECK(le(b, 38, 4) == 2);                                       // 2 settings; the first,
+  CHECK(le(b, 42, 4) == 2);                                       // a name of 2 bytes,
+  CHECK(std::string(b.begin() + 46, b.begin() + 48) == "in");     // "in",
+  CHECK(b[48] == 0);                                              // a number (kind 0):
+  const std::uint64_t bits = le(b, 49, 8);                        // bytes 49–56: the f64 value
+  double in = 0;
+  std::memcpy(&in, &bits, 8);
+  CHECK(in == 2.0);
 
   // The size, field by field.
-  const std::size_t header = 8 + 4 + 1 + 8 + 4;
+  const std::size_t header = 8 + 4 + 1 + (4 + 8) + 4;     // … rank and one u64 dimension …
   const auto text = [](std::size_t n) { return 4 + n; };  // u32 length, then the bytes
-  const auto setting = [&](std::size_t name) { return text(name) + 8; };
+  const auto number = [&](std::size_t name) { return text(name) + 1 + 8; };  // kind 0, f64
   const auto tensor = [&](std::size_t name, std::size_t values) {
-    return text(name) + 8 + 8 + 4 * values;
+    return text(name) + 8 + 8 + 4 * values;  // name, rows, cols, the floats
   };
-  const std::size_t dense_2_3 = text(5) + 4 + setting(2) + setting(3)  // "Dense", "in", "out"
-                                + 4 + tensor(1, 6) + tensor(1, 3);     // W (3 × 2), b (3 × 1)
-  const std::size_t relu = text(4) + 4 + 4;                            // no settings, no parameters
-  const std::size_t dense_3_1 = text(5) + 4 + setting(2) + setting(3)  //
-                                + 4 + tensor(1, 3) + tensor(1, 1);     // W (1 × 3), b (1 × 1)
-  CHECK(b.size() == header + dense_2_3 + relu + dense_3_1 + 8);
+  const std::size_t counts = 4 + 4 + 4;  // u32 settings, parameters, buffers
+  const std::size_t dense_2_3 = text(5) + counts + number(2) + number(3)  // "Dense", in, out
+                                + tensor(1, 6) + tensor(1, 3);            // W (3 × 2), b (3 × 1)
+  const std::size_t relu = text(4) + counts;  // no settings, parameters or buffers
+  const std::size_t dense_3_1 = text(5) + counts + number(2) + number(3)  //
+                                + tensor(1, 3) + tensor(1, 1);            // W (1 × 3), b (1 × 1)
+  const std::size_t training_flag = 1, checksum = 8;
+  CHECK(b.size() == header + dense_2_3 + relu + dense_3_1 + training_flag + checksum);
+  CHECK(b.size() == 298);
+  CHECK(b[b.size() - 9] == 0);  // no training state: a model, not a checkpoint
   show("small.hnn: " + std::to_string(b.size()) + " bytes");
 
   // The last 8 bytes: the FNV-1a checksum of all the others.
   CHECK(le(b, b.size() - 8, 8) == hnn::io::fnv1a(b.data(), b.size() - 8));
+
+  // The MNIST network of chapter 12, by the same sum: an input of rank 3,
+  // a Flatten, three Dense layers and two ReLUs around 235,146 floats.
+  hnn::Random rng(42);
+  hnn::Sequential<float> mnist(hnn::Shape{1, 28, 28});
+  mnist.add(hnn::Flatten<float>())
+      .add(hnn::Dense<float>(784, 256, rng))
+      .add(hnn::Activation<float, hnn::ReLU>())
+      .add(hnn::Dense<float>(256, 128, rng))
+      .add(hnn::Activation<float, hnn::ReLU>())
+      .add(hnn::Dense<float>(128, 10, rng));
+  hnn::save_model(mnist, dir.file("mnist.hnn"));
+  const std::size_t mnist_header = 8 + 4 + 1 + (4 + 3 * 8) + 4;
+  const std::size_t flatten = text(7) + counts;
+  const std::size_t dense = text(5) + counts + number(2) + number(3)  //
+                            + tensor(1, 0) + tensor(1, 0);  // W and b without their values
+  const std::size_t overhead = mnist_header + flatten + 3 * dense + 2 * relu + 1 + 8;
+  CHECK(overhead == 399);
+  CHECK(fs::file_size(dir.file("mnist.hnn")) == overhead + 4 * 235146);  // 940,983 bytes
 }
 
 TEST_CASE("docs: a loaded model predicts bit-identically") {
@@ -155,7 +176,7 @@ TEST_CASE("docs: what load_model and load_weights refuse") {
   b[0] = 'X';  // not the magic number
   load_bad(b);
   b = original;
-  b[8] = 2;  // version 2
+  b[8] = 3;  // version 3, from a later hnn
   load_bad(b);
   b = original;
   b[b.size() / 2] ^= 0x10;  // one flipped bit in the middle
@@ -193,7 +214,7 @@ TEST_CASE("docs: what load_model and load_weights refuse") {
     show(m.substr(m.rfind('/') + 1));  // without the temporary folder
   }
   CHECK(messages[0].find("not an hnn model file") != std::string::npos);
-  CHECK(messages[1].find("format version 2; this hnn reads version 1") != std::string::npos);
+  CHECK(messages[1].find("format version 3; this hnn reads versions 1 and 2") != std::string::npos);
   CHECK(messages[2].find("checksum mismatch") != std::string::npos);
   CHECK(messages[3].find("checksum mismatch") != std::string::npos);
   CHECK(messages[4].find("file is truncated: no checksum") != std::string::npos);
@@ -299,9 +320,113 @@ TEST_CASE("docs: a custom layer in a model file") {
   });
   auto loaded = hnn::load_model<float>(dir.file("custom.hnn"), registry);
 
-  CHECK(loaded.layer(0).describe() == "Scale");
+  CHECK(loaded.layer(0).describe() == "Scale(features=2)");
   CHECK(loaded.parameters()[0].value()(1, 0) == -2.0f);  // the file's s, not the constructor's 1
   Matrix<float> X(2, 5);
   rng.fill_normal(X, 0.0, 1.0);
   CHECK(loaded.predict(X) == model.predict(X));
+}
+
+TEST_CASE("docs: a model file of version 1 still loads") {
+  // Written by hnn 0.1.0 (tests/fixtures/model_v1/README.md has the program):
+  // a u64 input size where version 2 has the shape, settings that are all
+  // numbers, no buffers, no training-state flag.
+  const std::string path = hnn_test::source_dir() + "/tests/fixtures/model_v1/model_v1_float.hnn";
+  const Bytes b = read_bytes(path);
+  CHECK(le(b, 8, 4) == 1);   // version 1
+  CHECK(le(b, 13, 8) == 3);  // bytes 13–20: the input size, 3
+
+  auto model = hnn::load_model<float>(path);
+  CHECK(model.input_shape() == hnn::Shape{3});  // read as a vector of 3 values
+  Matrix<float> X(3, 4);
+  X << 0.5f, -1, 2, 0,         // the input of model_v1_float.txt
+      1.5f, 0.25f, -0.75f, 1,  //
+      -2, 0.5f, 1, -0.5f;
+  const Matrix<float> P = model.predict(X);
+  CHECK(P(0, 0) == doctest::Approx(0.097777895629405975).epsilon(1e-6));  // as 0.1.0 predicted
+  CHECK(P(1, 3) == doctest::Approx(0.88785767555236816).epsilon(1e-6));
+  show(model.summary());
+}
+
+namespace {
+
+// Thrown by the callback below, as if the process were killed.
+struct Interrupted {};
+
+// The run of the checkpoint test: data, model, optimizer and options built
+// the same way every time, as a program started again would build them.
+struct Run {
+  Matrix<float> X;
+  hnn::Labels y;
+  hnn::Sequential<float> model = small_classifier();
+  hnn::Adam<float> adam{0.01};
+  hnn::FitOptions<float> options;
+
+  Run(const std::string& checkpoint, int interrupt_at) : X(2, 200), y(200) {
+    hnn::Random rng(7);
+    rng.fill_normal(X, 0.0, 1.0);
+    for (Index j = 0; j < 200; ++j)
+      y(j) = X(0, j) * X(1, j) > 0 ? 1 : 0;  // two opposite quadrants against the others
+    options.epochs = 8;
+    options.batch_size = 16;  // shuffled: the order generator matters
+    options.seed = 3;
+    options.verbosity = hnn::Verbosity::quiet;
+    options.callbacks = {
+        std::make_shared<hnn::LearningRateScheduler<float>>(hnn::Schedule::cosine(8)),
+        hnn::resumable_checkpoint<float>(checkpoint),  // after every epoch
+        std::make_shared<hnn::EpochCallback<float>>([interrupt_at](hnn::TrainingState<float>& s) {
+          if (s.epoch == interrupt_at) throw Interrupted{};  // before its checkpoint
+        })};
+  }
+  static hnn::Sequential<float> small_classifier() {
+    hnn::Random rng(11);
+    hnn::Sequential<float> m(2);
+    m.add(hnn::Dense<float>(2, 16, rng)).add(hnn::Activation<float, hnn::Tanh>());
+    m.add(hnn::Dense<float>(16, 2, rng));
+    return m;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("docs: a run resumed from a checkpoint is the run uninterrupted") {
+  TempDir dir;
+  hnn::SoftmaxCrossEntropy<float> loss;
+
+  // The whole run, 8 epochs without interruption.
+  Run whole(dir.file("whole.ckpt"), -1);
+  const hnn::History expected = whole.model.fit(whole.X, whole.y, loss, whole.adam, whole.options);
+
+  // The same run, killed at the end of epoch 6 (index 5): its last
+  // checkpoint was written after epoch 5.
+  {
+    Run first(dir.file("run.ckpt"), 5);
+    CHECK_THROWS_AS(first.model.fit(first.X, first.y, loss, first.adam, first.options),
+                    Interrupted);
+  }
+
+  // A new start: everything built again as before, then the checkpoint.
+  Run again(dir.file("run.ckpt"), -1);
+  const hnn::TrainingPosition<float> position =
+      hnn::load_checkpoint(dir.file("run.ckpt"), again.model, again.adam);
+  CHECK(position.epochs_done == 5);
+  again.options.resume_from = &position;  // epochs 6, 7 and 8
+  const hnn::History resumed = again.model.fit(again.X, again.y, loss, again.adam, again.options);
+
+  // Bit for bit: the weights, the optimizer's state and the history.
+  auto p = again.model.parameters(), q = whole.model.parameters();
+  for (std::size_t k = 0; k < p.size(); ++k)
+    CHECK(p[k].value() == q[k].value());
+  CHECK(again.adam.steps() == whole.adam.steps());
+  CHECK(again.adam.learning_rate() == whole.adam.learning_rate());
+  CHECK(resumed["loss"] == expected["loss"]);
+  CHECK(resumed["lr"] == expected["lr"]);
+  CHECK(again.model.predict(again.X) == whole.model.predict(whole.X));
+
+  // A checkpoint is a model file too.
+  auto model = hnn::load_model<float>(dir.file("run.ckpt"));
+  CHECK(model.predict(again.X) == again.model.predict(again.X));
+  show("loss per epoch, resumed: " + std::to_string(resumed["loss"].front()) + " … " +
+       std::to_string(resumed["loss"].back()) + " over " + std::to_string(resumed["loss"].size()) +
+       " epochs");
 }

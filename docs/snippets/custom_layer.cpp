@@ -49,9 +49,9 @@ class FeatureScale : public hnn::Layer<Scalar> {
   }
 
  protected:
-  // Layer::forward has checked X and kept a view of it; input() returns it.
+  // Layer::forward has checked X against compute_output_shape's rule and kept
+  // a view of it; input() returns it.
   In forward_impl(In X, hnn::Mode /*mode*/) override {
-    hnn::check_rows("FeatureScale.forward", "input", X, gamma_.rows());
     auto Y = hnn::batch_view(Y_, X.rows(), X.cols());
     Y.array() = X.array().colwise() * gamma_.col(0).array();  // Y = γ ⊙ X
     Y.colwise() += beta_.col(0);                              //   + β 1ᵀ
@@ -100,6 +100,23 @@ TEST_CASE("docs: checking a custom layer") {
   CHECK(report.passed());
   REQUIRE(report.tensors.size() == 3);  // input, gamma, beta
   CHECK(report.tensors[1].name == "gamma");
+}
+
+TEST_CASE("docs: the custom layer's shape rule, in a model") {
+  hnn::Random rng(42);
+  hnn::Sequential<double> model(3);
+  model.add(FeatureScale<double>(3, rng));  // 3 features in, 3 out
+  CHECK(model.output_shape() == hnn::Shape{3});
+
+  std::string message;
+  try {
+    model.add(FeatureScale<double>(4, rng));  // takes 4 features, is given 3
+  } catch (const hnn::ShapeError& e) {
+    message = e.what();
+  }
+  CHECK(message ==
+        "Sequential::add: layer 1 (FeatureScale) does not fit after FeatureScale, which gives 3 "
+        "values per sample: FeatureScale: takes 4 features, but is given 3");
 }
 
 TEST_CASE("docs: the custom layer works in float too") {

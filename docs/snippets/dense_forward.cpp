@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// The code of docs/02-dense-forward.md: Z = W X + b 1ᵀ, the buffer a layer
-// returns, and how the initial weights decide the size of the signal.
+// The code of docs/02-dense-forward.md: Z = W X + b 1ᵀ, what a layer shows of
+// itself, the buffer it returns, and how the initial weights decide the size
+// of the signal.
 
 #include <doctest/doctest.h>
 
@@ -10,15 +11,9 @@
 #include <vector>
 
 #include "hnn/hnn.hpp"
+#include "snippet_support.hpp"
 
-namespace {
-
-// Prints `text` when the tests run with -s (doctest's --success), else nothing.
-void show(const std::string& text) {
-  if (doctest::getContextOptions()->success) MESSAGE(text);
-}
-
-}  // namespace
+using hnn_docs::show;
 
 TEST_CASE("docs: a dense layer computes Z = W X + b 1ᵀ") {
   hnn::Random rng(7);
@@ -45,6 +40,23 @@ TEST_CASE("docs: a dense layer computes Z = W X + b 1ᵀ") {
     const hnn::Vector<double> z = W * X.col(j) + b;
     CHECK(Z.col(j).isApprox(z));
   }
+}
+
+TEST_CASE("docs: the shapes and the state a dense layer shows") {
+  hnn::Random rng(7);
+  hnn::Dense<float> layer(3, 2, rng);
+  CHECK(layer.input_shape() == hnn::Shape{3});  // the constructor fixes it
+  CHECK(layer.output_shape() == hnn::Shape{2});
+
+  auto params = layer.parameters();  // trained: a name, a value and a gradient each
+  REQUIRE(params.size() == 2);
+  CHECK(params[0].name() == "W");
+  CHECK(params[0].rows() == 2);  // (out × in)
+  CHECK(params[0].cols() == 3);
+  CHECK(params[1].name() == "b");
+  CHECK(layer.buffers().empty());         // no state that is not trained
+  CHECK(layer.sequence_state().empty());  // nothing carried from batch to batch
+  CHECK(!layer.stateful());
 }
 
 TEST_CASE("docs: forward returns a view of a buffer the layer owns") {

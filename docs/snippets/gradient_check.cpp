@@ -9,15 +9,13 @@
 #include <string>
 
 #include "hnn/hnn.hpp"
+#include "snippet_support.hpp"
+
+using hnn_docs::show;
 
 using hnn::Matrix;
 
 namespace {
-
-// Prints `text` when the tests run with -s (doctest's --success), else nothing.
-void show(const std::string& text) {
-  if (doctest::getContextOptions()->success) MESSAGE(text);
-}
 
 // The error of central differences with step h on f(X) = Σ sin(x_ij), whose
 // exact gradient is cos(X). With in_float, f is computed in float.
