@@ -49,8 +49,8 @@ struct FitOptions {
   std::ostream* out = &std::cout;
   // Flush-to-zero for a float model while fit() and evaluate() run
   // (perf/flush_to_zero.hpp): subnormal floats (below ~1.2e-38) become 0,
-  // which keeps Adam's decaying moments off the CPU's slow path (5.6× faster
-  // at batch 1: docs/14-performance.md). Set in every worker thread and
+  // which keeps Adam's decaying moments off the CPU's slow path (1.9× faster
+  // at batch 1 on MNIST: docs/14-performance.md). Set in every worker thread and
   // restored on return; callbacks run under it. No effect on double models.
   bool flush_to_zero = true;
   // Continue a run from a checkpoint (io/checkpoint.hpp: load_checkpoint,
