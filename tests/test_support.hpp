@@ -16,6 +16,10 @@
 
 #include "hnn/hnn.hpp"
 
+#if defined(_OPENMP)
+#include <omp.h>
+#endif
+
 namespace hnn_test {
 
 // The checkout's root folder, where the fixtures and data files are
@@ -36,6 +40,50 @@ inline hnn::Matrix<double> away_from_zero(hnn::Index rows, hnn::Index cols, std:
     }
   return m;
 }
+
+// A (rows × cols) float matrix of numbers uniform in [lo, hi), from `seed`.
+inline hnn::Matrix<float> uniform(hnn::Index rows, hnn::Index cols, std::uint64_t seed,
+                                  double lo = -1, double hi = 1) {
+  hnn::Random rng(seed);
+  hnn::Matrix<float> m(rows, cols);
+  rng.fill_uniform(m, lo, hi);
+  return m;
+}
+
+// fit's options for `epochs` epochs of batches of `batch`, printing nothing.
+inline hnn::FitOptions<float> quiet(int epochs, hnn::Index batch) {
+  hnn::FitOptions<float> o;
+  o.epochs = epochs;
+  o.batch_size = batch;
+  o.verbosity = hnn::Verbosity::quiet;
+  return o;
+}
+
+// While it exists, OpenMP's thread count is n (as it was before, after);
+// nothing without OpenMP.
+class OmpThreads {
+ public:
+  explicit OmpThreads(int n) {
+#if defined(_OPENMP)
+    before_ = omp_get_max_threads();
+    omp_set_num_threads(n);
+#else
+    (void)n;
+#endif
+  }
+  ~OmpThreads() {
+#if defined(_OPENMP)
+    omp_set_num_threads(before_);
+#endif
+  }
+  OmpThreads(const OmpThreads&) = delete;
+  OmpThreads& operator=(const OmpThreads&) = delete;
+
+ private:
+#if defined(_OPENMP)
+  int before_ = 1;
+#endif
+};
 
 // Runs `f` and checks that it throws E with a message containing `needle`.
 template <typename E, typename F>

@@ -24,6 +24,8 @@
 using hnn::Index;
 using hnn::Matrix;
 
+using hnn_test::quiet;
+
 namespace {
 
 // Two Gaussian blobs in 2-D, classes 0 and 1, one sample per column.
@@ -50,14 +52,6 @@ hnn::Sequential<float> small_classifier(std::uint64_t seed, Index outputs = 2) {
       .add(hnn::Activation<float, hnn::Tanh>())
       .add(hnn::Dense<float>(8, outputs, rng));
   return model;
-}
-
-hnn::FitOptions<float> quiet(int epochs, Index batch) {
-  hnn::FitOptions<float> o;
-  o.epochs = epochs;
-  o.batch_size = batch;
-  o.verbosity = hnn::Verbosity::quiet;
-  return o;
 }
 
 }  // namespace

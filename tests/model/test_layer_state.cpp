@@ -43,37 +43,10 @@ using hnn_test::MaskDropout;
 using hnn_test::OwnGeneratorDropout;
 using hnn_test::TempDir;
 
+using hnn_test::quiet;
+using hnn_test::uniform;
+
 namespace {
-
-hnn::FitOptions<float> quiet(int epochs, Index batch) {
-  hnn::FitOptions<float> o;
-  o.epochs = epochs;
-  o.batch_size = batch;
-  o.verbosity = hnn::Verbosity::quiet;
-  return o;
-}
-
-Matrix<float> uniform(Index rows, Index cols, std::uint64_t seed, double lo = -1, double hi = 1) {
-  hnn::Random rng(seed);
-  Matrix<float> m(rows, cols);
-  rng.fill_uniform(m, lo, hi);
-  return m;
-}
-
-// Regression data whose validation targets are half the training targets, on
-// the same inputs: as the model learns T, the validation loss falls while the
-// prediction nears T/2, then rises. The inputs are off-centre, so Centre's
-// running mean has something to track.
-struct HalfwayData {
-  Matrix<float> X, T, T_val;
-  HalfwayData() : X(uniform(3, 48, 1, 0.0, 2.0)) {
-    Matrix<float> A(2, 3);
-    A << 1.0f, -2.0f, 0.5f,  //
-        -0.5f, 1.5f, 1.0f;
-    T = A * X;
-    T_val = 0.5f * T;
-  }
-};
 
 // Centre(3) → Dense(3 → 4) → Tanh → Dense(4 → 2).
 template <typename S>
@@ -135,32 +108,6 @@ class InputLog : public hnn::Layer<S> {
     if (!this->input_gradient_wanted()) return dY.leftCols(0);
     return dY;
   }
-};
-
-// The program's OpenMP thread count set to n while it exists (nothing
-// without OpenMP).
-class Threads {
- public:
-  explicit Threads(int n) {
-#if defined(_OPENMP)
-    before_ = omp_get_max_threads();
-    omp_set_num_threads(n);
-#else
-    (void)n;
-#endif
-  }
-  ~Threads() {
-#if defined(_OPENMP)
-    omp_set_num_threads(before_);
-#endif
-  }
-  Threads(const Threads&) = delete;
-  Threads& operator=(const Threads&) = delete;
-
- private:
-#if defined(_OPENMP)
-  int before_ = 1;
-#endif
 };
 
 }  // namespace
@@ -304,7 +251,7 @@ TEST_CASE("buffers: saved and loaded with the model, through a registry that kno
 }
 
 TEST_CASE("buffers: EarlyStopping's restore_best_weights puts back the best epoch's buffers") {
-  const HalfwayData data;
+  const hnn_test::HalfwayData data;
   for (const bool restore : {true, false}) {
     INFO("restore_best_weights = " << restore);
     auto model = centre_model<float>(3);
@@ -479,7 +426,7 @@ TEST_CASE("random draws: the masks do not depend on the thread count") {
     std::vector<Matrix<float>> log;
     dynamic_cast<MaskDropout<float>&>(model.layer(2)).log = &log;
     hnn::Adam<float> adam(1e-3);
-    Threads n(threads);
+    hnn_test::OmpThreads n(threads);
     model.fit(X, y, hnn::SoftmaxCrossEntropy<float>(), adam, quiet(2, 64));
     return log;
   };

@@ -292,4 +292,22 @@ hnn::LayerRegistry<Scalar> registry_with_test_layers() {
   return r;
 }
 
+// Regression data whose validation targets are half the training targets, on
+// the same inputs: as a model learns T, the validation loss falls while the
+// prediction nears T/2, then rises (what early stopping watches for). The
+// inputs are off-centre, so a Centre layer's running mean has something to
+// track.
+struct HalfwayData {
+  hnn::Matrix<float> X, T, T_val;
+  HalfwayData() : X(3, 48) {
+    hnn::Random rng(1);
+    rng.fill_uniform(X, 0.0, 2.0);
+    hnn::Matrix<float> A(2, 3);
+    A << 1.0f, -2.0f, 0.5f,  //
+        -0.5f, 1.5f, 1.0f;
+    T = A * X;
+    T_val = 0.5f * T;
+  }
+};
+
 }  // namespace hnn_test

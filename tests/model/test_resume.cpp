@@ -33,28 +33,9 @@ using hnn::Matrix;
 using hnn_test::check_throws_with;
 using hnn_test::TempDir;
 
+using hnn_test::uniform;
+
 namespace {
-
-Matrix<float> uniform(Index rows, Index cols, std::uint64_t seed, double lo = -1, double hi = 1) {
-  hnn::Random rng(seed);
-  Matrix<float> m(rows, cols);
-  rng.fill_uniform(m, lo, hi);
-  return m;
-}
-
-// Regression data whose validation targets are half the training targets, on
-// the same inputs: the validation loss falls, then rises as the model nears
-// the training targets (what early stopping watches for).
-struct Data {
-  Matrix<float> X, T, T_val;
-  Data() : X(uniform(3, 48, 1, 0.0, 2.0)) {
-    Matrix<float> A(2, 3);
-    A << 1.0f, -2.0f, 0.5f,  //
-        -0.5f, 1.5f, 1.0f;
-    T = A * X;
-    T_val = 0.5f * T;
-  }
-};
 
 enum class Opt { adam, sgd_momentum, sgd };
 
@@ -133,7 +114,7 @@ enum class Part { whole, first, rest };
 // `tamper`, if given, changes the loaded position before the rest runs.
 Outcome run(const Setup& s, Part part, const std::string& path,
             const std::function<void(hnn::TrainingPosition<float>&)>& tamper = {}) {
-  static const Data data;
+  static const hnn_test::HalfwayData data;
   auto model = build_model(s);
   auto opt = build_optimizer(s);
   hnn::FitOptions<float> o;
@@ -481,7 +462,7 @@ TEST_CASE("load_model reads a checkpoint as a plain model") {
   // The first part of a run leaves the model as its last checkpoint saved it.
   auto model = build_model(s);
   auto opt = build_optimizer(s);
-  const Data data;
+  const hnn_test::HalfwayData data;
   hnn::FitOptions<float> o;
   o.epochs = 2;
   o.verbosity = hnn::Verbosity::quiet;
@@ -502,7 +483,7 @@ TEST_CASE("resume_from with more epochs done than asked for is an ArgumentError"
   Target target(build_model(w.setup));
   const auto position = hnn::load_checkpoint(w.path, target.model, target.adam);
   REQUIRE(position.epochs_done == 2);
-  const Data data;
+  const hnn_test::HalfwayData data;
   hnn::FitOptions<float> o;
   o.epochs = 1;
   o.verbosity = hnn::Verbosity::quiet;

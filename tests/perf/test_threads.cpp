@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "hnn/hnn.hpp"
+#include "test_support.hpp"
 
 #if defined(_OPENMP)
 #include <omp.h>
@@ -22,29 +23,6 @@ namespace {
 
 using Mf = hnn::Matrix<float>;
 using Md = hnn::Matrix<double>;
-
-// Two threads for hnn while it exists (when OpenMP is there), as before after.
-class TwoThreads {
- public:
-  TwoThreads() {
-#if defined(_OPENMP)
-    before_ = omp_get_max_threads();
-    omp_set_num_threads(2);
-#endif
-  }
-  ~TwoThreads() {
-#if defined(_OPENMP)
-    omp_set_num_threads(before_);
-#endif
-  }
-  TwoThreads(const TwoThreads&) = delete;
-  TwoThreads& operator=(const TwoThreads&) = delete;
-
- private:
-#if defined(_OPENMP)
-  int before_ = 1;
-#endif
-};
 
 int expected_split() {
 #if defined(_OPENMP)
@@ -76,7 +54,7 @@ double relative_error(const Mf& a, const Md& b) {
 
 TEST_CASE(
     "the product verbs split large products over the threads and gives the one-thread result") {
-  TwoThreads two;
+  const hnn_test::OmpThreads two(2);
   const Mf W = random(256, 784, 1), X = random(784, 128, 2), dZ = random(256, 128, 3);
   const Md Wd = W.cast<double>(), Xd = X.cast<double>(), dZd = dZ.cast<double>();
 
@@ -108,7 +86,7 @@ TEST_CASE(
 }
 
 TEST_CASE("a product of depth 1 is the outer product, accumulated or not") {
-  TwoThreads two;
+  const hnn_test::OmpThreads two(2);
   const Mf dz = random(256, 1, 7), x = random(784, 1, 8);
   Mf dW = random(256, 784, 9);
   const Md expected = dW.cast<double>() + dz.cast<double>() * x.cast<double>().transpose();
@@ -119,7 +97,7 @@ TEST_CASE("a product of depth 1 is the outer product, accumulated or not") {
 }
 
 TEST_CASE("small products stay on one thread") {
-  TwoThreads two;
+  const hnn_test::OmpThreads two(2);
   const Mf W = random(10, 128, 10), X = random(128, 32, 11);
   Mf Z(10, 32);
   CHECK(hnn::set_product(Z, W, X) == 1);
@@ -127,7 +105,7 @@ TEST_CASE("small products stay on one thread") {
 }
 
 TEST_CASE("parallel_column_blocks and parallel_columns cover every element once") {
-  TwoThreads two;
+  const hnn_test::OmpThreads two(2);
   for (const hnn::Index rows : {1, 3, 256}) {
     for (const hnn::Index cols : {1, 2, 5, 784}) {
       for (const int threads : {1, 2, 3}) {
@@ -172,7 +150,7 @@ TEST_CASE("EigenSingleThread runs Eigen on one thread and restores the settings"
 
 TEST_CASE("max_threads is 1 inside a parallel region the program opened") {
 #if defined(_OPENMP)
-  TwoThreads two;
+  const hnn_test::OmpThreads two(2);
   CHECK(hnn::max_threads() == 2);
   int inside = 0;
 #pragma omp parallel num_threads(2)
@@ -187,7 +165,7 @@ TEST_CASE("max_threads is 1 inside a parallel region the program opened") {
 }
 
 TEST_CASE("a Dense layer records how its dW was split, and zero_grad and the optimizers follow") {
-  TwoThreads two;
+  const hnn_test::OmpThreads two(2);
   hnn::Random rng(3);
   hnn::Dense<float> dense(784, 256, rng);
   auto params = dense.parameters();
@@ -218,7 +196,7 @@ TEST_CASE("a Dense layer records how its dW was split, and zero_grad and the opt
 
 TEST_CASE("Adam's block-by-block update equals the formula on every element") {
   // 2,500 elements: two whole blocks of 1,024 and a partial one.
-  TwoThreads two;
+  const hnn_test::OmpThreads two(2);
   Md w = random(50, 50, 14).cast<double>(), g = random(50, 50, 15).cast<double>();
   const Md w0 = w;
   hnn::AdamOptions o;
@@ -259,7 +237,7 @@ TEST_CASE("training on two threads is bit-identical run to run and matches one t
     o.batch_size = 128;
     o.verbosity = hnn::Verbosity::quiet;
     if (two_threads) {
-      TwoThreads two;
+      const hnn_test::OmpThreads two(2);
       model.fit(X, y, hnn::SoftmaxCrossEntropy<float>(), adam, o);
     } else {
 #if defined(_OPENMP)

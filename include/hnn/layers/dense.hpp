@@ -8,7 +8,7 @@
 // Backward, given dZ = ∂L/∂Z (out × n):
 //   dW += dZ Xᵀ                    (out × in)   each sample's outer product, summed
 //   db += dZ 1                     (out × 1)    the row sums of dZ
-//   dX  = Wᵀ dZ                    (in × n)     skipped for the model's first layer
+//   dX  = Wᵀ dZ                    (in × n)     skipped when nothing before needs it
 //
 // The gradients are sums over the batch; the loss already divided by n.
 // Input: a vector per sample, Shape{in}; an image or a sequence goes through a

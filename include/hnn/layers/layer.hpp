@@ -34,10 +34,11 @@
 // sized for the largest batch seen and reused; a smaller batch is a view of
 // their first columns, so a steady training loop allocates nothing.
 //
-// The model tells its first layer that no input gradient is wanted
-// (set_input_gradient_wanted(false)): nothing upstream needs dX there, and
-// for a dense layer it is the costly product Wᵀ·dZ. backward then returns an
-// empty view.
+// The model tells a layer that no input gradient is wanted
+// (set_input_gradient_wanted(false)) when nothing before it has parameters
+// or state to differentiate — its first layer, and a layer after a leading
+// Flatten: nothing upstream needs dX there, and for a dense layer it is the
+// costly product Wᵀ·dZ. backward then returns an empty view.
 //
 // forward and backward are the same for every layer: they check their
 // arguments, keep the view of X, and call the layer's own forward_impl and

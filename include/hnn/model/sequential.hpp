@@ -7,8 +7,9 @@
 //
 // The model is a container. It is built from the shape of one input sample,
 // tells each layer added the shape the previous one gives (a layer that
-// cannot take it is a ShapeError naming both), tells the first layer that
-// nothing needs its input gradient, and hands out the layers' parameters,
+// cannot take it is a ShapeError naming both), tells the first layer (and
+// any layer with nothing to differentiate before it) that nothing needs its
+// input gradient, and hands out the layers' parameters,
 // buffers and sequence state under unique names ("2.W"). Training — fit and
 // evaluate — is the loop in model/train.hpp.
 //
