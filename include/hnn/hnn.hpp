@@ -6,7 +6,9 @@
 // model/fit.hpp) are not included.
 
 #include "hnn/core/buffer.hpp"
+#include "hnn/core/check.hpp"
 #include "hnn/core/error.hpp"
+#include "hnn/core/exact_number.hpp"
 #include "hnn/core/file.hpp"
 #include "hnn/core/parameter.hpp"
 #include "hnn/core/random.hpp"

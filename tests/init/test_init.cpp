@@ -171,7 +171,7 @@ TEST_CASE("Init: invalid arguments throw ArgumentError naming the parameter") {
   hnn_test::check_throws_with<hnn::ArgumentError>([] { Init::uniform(2, -1); }, "lo must be < hi");
   hnn_test::check_throws_with<hnn::ArgumentError>([] { Init::uniform(std::nan(""), 1); },
                                                   "lo must be < hi");
-  hnn_test::check_throws_with<hnn::ArgumentError>([] { Init::normal(0, -0.1); },
-                                                  "Init::normal: stddev must be >= 0");
+  hnn_test::check_throws_with<hnn::ArgumentError>(
+      [] { Init::normal(0, -0.1); }, "Init::normal: stddev must be a finite number >= 0");
   hnn_test::check_throws_with<hnn::ArgumentError>([] { Init::normal(0, std::nan("")); }, "stddev");
 }

@@ -118,6 +118,13 @@ TEST_CASE("Dense: shape errors name the layer and both shapes") {
                                                "takes a vector of 4 values per sample");
   hnn_test::check_throws_with<hnn::ArgumentError>([&] { hnn::Dense<float>(0, 3, rng); },
                                                   "sizes must be positive");
+  // Checked before anything is sized: in a build with Eigen's assertions on
+  // (this suite's g++ build), a negative size would abort in Eigen first.
+  hnn_test::check_throws_with<hnn::ArgumentError>(
+      [&] { hnn::Dense<float>(4, -3, rng); },
+      "Dense: sizes must be positive, got in = 4, out = -3");
+  hnn_test::check_throws_with<hnn::ArgumentError>([&] { hnn::Dense<double>(-1, 2, rng); },
+                                                  "got in = -1, out = 2");
 }
 
 TEST_CASE("backward before forward is an error, not a crash") {

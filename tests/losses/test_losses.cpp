@@ -387,7 +387,7 @@ TEST_CASE_TEMPLATE("loss: labels of the wrong count or out of range", T, CrossEn
 TEST_CASE("Huber: delta must be positive") {
   hnn_test::check_throws_with<hnn::ArgumentError>([] { hnn::Huber<double> h(0.0); }, "delta");
   hnn_test::check_throws_with<hnn::ArgumentError>([] { hnn::Huber<float> h(-1.0f); },
-                                                  "Huber: delta must be > 0");
+                                                  "Huber: delta must be a finite number > 0");
   hnn_test::check_throws_with<hnn::ArgumentError>([] { hnn::Huber<double> h(std::nan("")); },
                                                   "delta");
   CHECK(hnn::Huber<double>(0.25).delta() == 0.25);

@@ -197,6 +197,66 @@ TEST_CASE("a non-finite loss stops training with an error naming the epoch and b
       "at epoch 1, batch 3 of 4");
 }
 
+namespace {
+
+// Puts a NaN into the model's last bias after the run's last batch, as an
+// update that went bad would: no later loss sees it.
+struct SpoilLastStep : hnn::Callback<float> {
+  int epochs = 0;
+  void on_batch_end(hnn::TrainingState<float>& s, double) override {
+    if (s.epoch + 1 == epochs && s.batch + 1 == s.batches) {
+      s.model.layer(s.model.size() - 1).parameters()[1].value()(0, 0) =
+          std::numeric_limits<float>::quiet_NaN();
+    }
+  }
+};
+
+}  // namespace
+
+TEST_CASE("fit never returns normally with a non-finite parameter, and names it") {
+  const Blobs data(20, 1);
+  auto model = small_classifier(1);
+  hnn::SGD<float> sgd(0.1);
+  auto o = quiet(2, 10);
+  auto spoil = std::make_shared<SpoilLastStep>();
+  spoil->epochs = 2;
+  o.callbacks = {spoil};
+  hnn_test::check_throws_with<hnn::NumericError>(
+      [&] { model.fit(data.X, data.y, hnn::SoftmaxCrossEntropy<float>(), sgd, o); },
+      "fit: after epoch 2, parameter b of layer 2 (Dense(8 → 2)) is not finite (NaN or inf)");
+}
+
+TEST_CASE("a schedule whose rate leaves the finite numbers stops fit before a step with it") {
+  const Blobs data(20, 1);
+  auto model = small_classifier(1);
+  hnn::SGD<double> sgd_double(0.1);
+  hnn::SGD<float> sgd(1e-3);
+  auto o = quiet(3, 10);
+  // 1e-3 · (1e300)^e: finite at epoch 1 (e = 0), 1e297 at epoch 2 (too large
+  // for float), inf at epoch 3.
+  o.callbacks = {
+      std::make_shared<hnn::LearningRateScheduler<float>>(hnn::Schedule::exponential(1e300))};
+  const auto before = model.parameters()[0].value().eval();
+  hnn_test::check_throws_with<hnn::ArgumentError>(
+      [&] { model.fit(data.X, data.y, hnn::SoftmaxCrossEntropy<float>(), sgd, o); },
+      "learning_rate 1e+297 is too large for the model's scalar type");
+  CHECK(model.parameters()[0].value().allFinite());
+  CHECK(model.parameters()[0].value() != before);  // epoch 1 trained
+  hnn::Sequential<double> dmodel(2);
+  hnn::Random rng(2);
+  dmodel.add(hnn::Dense<double>(2, 2, rng));
+  hnn::FitOptions<double> od;
+  od.epochs = 3;
+  od.verbosity = hnn::Verbosity::quiet;
+  od.callbacks = {
+      std::make_shared<hnn::LearningRateScheduler<double>>(hnn::Schedule::exponential(1e300))};
+  const Matrix<double> Xd = data.X.cast<double>();
+  hnn_test::check_throws_with<hnn::ArgumentError>(
+      [&] { dmodel.fit(Xd, data.y, hnn::SoftmaxCrossEntropy<double>(), sgd_double, od); },
+      "LearningRateScheduler: the exponential schedule's rate for epoch 3 must be a finite number "
+      ">= 0, got inf");
+}
+
 TEST_CASE("fit rejects bad arguments with clear messages") {
   const Blobs data(20, 1);
   auto model = small_classifier(1);
@@ -219,6 +279,11 @@ TEST_CASE("fit rejects bad arguments with clear messages") {
   hnn_test::check_throws_with<hnn::ArgumentError>([&] { model.fit(data.X, data.y, loss, sgd, o); },
                                                   "epochs");
   o.epochs = 1;
+  o.clip_grad_norm = std::numeric_limits<double>::infinity();
+  hnn_test::check_throws_with<hnn::ArgumentError>(
+      [&] { model.fit(data.X, data.y, loss, sgd, o); },
+      "fit: clip_grad_norm (0 is off) must be a finite number >= 0, got inf");
+  o.clip_grad_norm = 0;
   hnn_test::check_throws_with<hnn::ShapeError>(
       [&] { model.fit(data.X, data.Y, hnn::MSE<float>(), sgd, o); },
       "targets have shape (1 × 20), expected (2 × 20)");

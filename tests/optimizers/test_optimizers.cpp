@@ -177,6 +177,78 @@ TEST_CASE("invalid hyper-parameters throw and name the parameter") {
   hnn_test::check_throws_with<ArgumentError>([&] { ok.set_learning_rate(-1); }, "learning_rate");
 }
 
+TEST_CASE("infinite hyper-parameters and an eps of 0 are refused wherever they enter") {
+  using hnn::ArgumentError;
+  const double inf = std::numeric_limits<double>::infinity();
+  hnn_test::check_throws_with<ArgumentError>(
+      [&] { hnn::SGD<float> o(inf); },
+      "optimizer: learning_rate must be a finite number >= 0, got inf");
+  hnn_test::check_throws_with<ArgumentError>(
+      [&] { hnn::SGD<float> o(1e300); },
+      "learning_rate 1e+300 is too large for the model's scalar type");
+  CHECK_NOTHROW(hnn::SGD<double> o(1e300));
+  hnn::SGDOptions s;
+  s.weight_decay = inf;
+  hnn_test::check_throws_with<ArgumentError>([&] { hnn::SGD<float> o(s); },
+                                             "SGD: weight_decay must be a finite number >= 0");
+  hnn::AdamOptions a;
+  a.weight_decay = inf;
+  hnn_test::check_throws_with<ArgumentError>([&] { hnn::Adam<float> o(a); },
+                                             "Adam: weight_decay must be a finite number >= 0");
+  hnn_test::check_throws_with<ArgumentError>([&] { hnn::AdamW<float> o(a); },
+                                             "weight_decay must be a finite number >= 0");
+  a.weight_decay = 0;
+  // ε = 0: a weight whose gradient is exactly 0 would become 0 / 0 = NaN.
+  for (double eps : {0.0, -1e-8, inf, std::nan("")}) {
+    INFO(eps);
+    a.eps = eps;
+    hnn_test::check_throws_with<ArgumentError>([&] { hnn::Adam<float> o(a); },
+                                               "Adam: eps must be a finite number > 0");
+    hnn::RMSPropOptions r;
+    r.eps = eps;
+    hnn_test::check_throws_with<ArgumentError>([&] { hnn::RMSProp<float> o(r); },
+                                               "RMSProp: eps must be a finite number > 0");
+    hnn::AdaGradOptions g;
+    g.eps = eps;
+    hnn_test::check_throws_with<ArgumentError>([&] { hnn::AdaGrad<float> o(g); },
+                                               "AdaGrad: eps must be a finite number > 0");
+  }
+  hnn::AdaGradOptions g;
+  g.initial_accumulator = inf;
+  hnn_test::check_throws_with<ArgumentError>([&] { hnn::AdaGrad<float> o(g); },
+                                             "initial_accumulator");
+  hnn::Adam<float> ok(0.1);
+  hnn_test::check_throws_with<ArgumentError>([&] { ok.set_learning_rate(inf); }, "got inf");
+  CHECK(ok.learning_rate() == doctest::Approx(0.1));  // unchanged
+  // Schedules, clipping and the other places a number enters.
+  hnn_test::check_throws_with<ArgumentError>([&] { hnn::Schedule::exponential(inf); },
+                                             "Schedule::exponential: gamma must be a finite");
+  hnn_test::check_throws_with<ArgumentError>([&] { hnn::Schedule::step(2, inf); }, "gamma");
+  hnn_test::check_throws_with<ArgumentError>([&] { hnn::Schedule::cosine(5, inf); }, "min_rate");
+  hnn::Random rng(1);
+  hnn::Dense<float> d(2, 2, rng);
+  auto params = d.parameters();
+  hnn_test::check_throws_with<ArgumentError>(
+      [&] { hnn::clip_grad_norm(params, inf); },
+      "clip_grad_norm: max_norm must be a finite number > 0");
+  hnn_test::check_throws_with<ArgumentError>([&] { hnn::clip_grad_value(params, inf); },
+                                             "clip_grad_value: clip");
+  hnn_test::check_throws_with<ArgumentError>([&] { hnn::Huber<float> h{float(inf)}; },
+                                             "Huber: delta");
+  hnn_test::check_throws_with<ArgumentError>([&] { hnn::LeakyReLU<float> f{float(inf)}; },
+                                             "LeakyReLU: alpha");
+  hnn_test::check_throws_with<ArgumentError>([&] { hnn::ELU<double> f(std::nan("")); },
+                                             "ELU: alpha");
+  hnn_test::check_throws_with<ArgumentError>([&] { hnn::Init::uniform(-inf, 1); }, "Init::uniform");
+  hnn_test::check_throws_with<ArgumentError>([&] { hnn::Init::normal(0, inf); }, "stddev");
+  hnn_test::check_throws_with<ArgumentError>([&] { hnn::Init::normal(inf, 1); }, "mean");
+  hnn_test::check_throws_with<ArgumentError>([&] { hnn::Init::constant(std::nan("")); },
+                                             "Init::constant");
+  hnn_test::check_throws_with<ArgumentError>(
+      [&] { hnn::EarlyStopping<float> e(3, "val_loss", inf); },
+      "val_loss: min_delta must be a finite number >= 0");
+}
+
 TEST_CASE("an optimizer refuses parameters that change between steps") {
   hnn::Adam<double> opt(0.1);
   OneWeight p;

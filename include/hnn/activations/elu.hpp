@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "hnn/core/check.hpp"
 #include "hnn/core/error.hpp"
 
 namespace hnn {
@@ -20,9 +21,7 @@ struct ELU {
   Scalar alpha = Scalar(1);
 
   ELU() = default;
-  explicit ELU(Scalar a) : alpha(a) {
-    if (!(a > Scalar(0))) throw ArgumentError("ELU: alpha must be > 0");
-  }
+  explicit ELU(Scalar a) : alpha(a) { check_above("ELU", "alpha", double(a), 0); }
 
   // What a model file stores to rebuild this function.
   std::vector<std::pair<std::string, double>> settings() const {

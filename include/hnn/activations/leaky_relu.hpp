@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "hnn/core/check.hpp"
 #include "hnn/core/error.hpp"
 
 namespace hnn {
@@ -18,9 +19,7 @@ struct LeakyReLU {
   Scalar alpha = Scalar(0.01);  // PyTorch's default negative slope
 
   LeakyReLU() = default;
-  explicit LeakyReLU(Scalar a) : alpha(a) {
-    if (!(a >= Scalar(0))) throw ArgumentError("LeakyReLU: alpha must be >= 0");
-  }
+  explicit LeakyReLU(Scalar a) : alpha(a) { check_at_least("LeakyReLU", "alpha", double(a), 0); }
 
   // What a model file stores to rebuild this function.
   std::vector<std::pair<std::string, double>> settings() const {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "hnn/core/error.hpp"
+#include "hnn/core/exact_number.hpp"
 
 namespace hnn {
 
@@ -37,9 +38,7 @@ class Setting {
   // As written in a summary: 0.2, same.
   std::string str() const {
     if (is_word_) return word_;
-    std::ostringstream s;
-    s << number_;
-    return s.str();
+    return exact_number(number_);  // two settings that differ print differently
   }
 
   friend bool operator==(const Setting& a, const Setting& b) {

@@ -20,6 +20,7 @@
 #include <sstream>
 #include <string>
 
+#include "hnn/core/check.hpp"
 #include "hnn/core/error.hpp"
 #include "hnn/core/random.hpp"
 #include "hnn/core/types.hpp"
@@ -42,15 +43,22 @@ class Init {
   };
 
   static Init zeros() { return Init(Kind::zeros); }
-  static Init constant(double value) { return Init(Kind::constant, value); }
+  static Init constant(double value) {
+    if (!std::isfinite(value)) throw ArgumentError("Init::constant: the value must be finite");
+    return Init(Kind::constant, value);
+  }
   // U(lo, hi)
   static Init uniform(double lo, double hi) {
-    if (!(lo < hi)) throw ArgumentError("Init::uniform: lo must be < hi");
+    if (!(std::isfinite(lo) && std::isfinite(hi) && lo < hi)) {
+      throw ArgumentError("Init::uniform: lo must be < hi, both finite, got lo = " +
+                          exact_number(lo) + ", hi = " + exact_number(hi));
+    }
     return Init(Kind::uniform, lo, hi);
   }
   // N(mean, stddev²)
   static Init normal(double mean, double stddev) {
-    if (!(stddev >= 0)) throw ArgumentError("Init::normal: stddev must be >= 0");
+    if (!std::isfinite(mean)) throw ArgumentError("Init::normal: mean must be finite");
+    check_at_least("Init::normal", "stddev", stddev, 0);
     return Init(Kind::normal, mean, stddev);
   }
   static Init xavier_uniform() { return Init(Kind::xavier_uniform); }

@@ -44,12 +44,7 @@ class Dense : public Layer<Scalar> {
   // use Init::he_uniform() before ReLU), b from `bias` (zeros).
   Dense(Index in, Index out, Random& rng, Init weights = Init::xavier_uniform(),
         Init bias = Init::zeros())
-      : W_(out, in), b_(out, 1), dW_(out, in), db_(Mat::Zero(out, 1)) {
-    if (in <= 0 || out <= 0) {
-      std::ostringstream s;
-      s << "Dense: sizes must be positive, got in = " << in << ", out = " << out;
-      throw ArgumentError(s.str());
-    }
+      : W_(checked_rows(in, out), in), b_(out, 1), dW_(out, in), db_(Mat::Zero(out, 1)) {
     weights.fill(W_, in, out, rng);
     bias.fill(b_, in, out, rng);
     this->set_input_shape(Shape(in));
@@ -108,6 +103,17 @@ class Dense : public Layer<Scalar> {
   const Mat& b() const { return b_; }
 
  private:
+  // `out`, after checking both sizes: called first in the constructor, so a
+  // bad size is an ArgumentError before any member is sized with it.
+  static Index checked_rows(Index in, Index out) {
+    if (in <= 0 || out <= 0) {
+      std::ostringstream s;
+      s << "Dense: sizes must be positive, got in = " << in << ", out = " << out;
+      throw ArgumentError(s.str());
+    }
+    return out;
+  }
+
   Mat W_;                    // weights       (out × in)
   Mat b_;                    // bias          (out × 1)
   LazyGradient<Scalar> dW_;  // ∂L/∂W         (out × in), accumulated

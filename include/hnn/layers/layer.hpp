@@ -48,6 +48,10 @@
 // that is a compile-time error, and a layout that Eigen would have to copy
 // (a row of a matrix) a run-time one.
 //
+// A constructor checks its arguments before it sizes anything with them
+// (Dense's checked_rows): a negative size given to an Eigen matrix is an
+// assertion failure in a build with assertions, not an ArgumentError.
+//
 // Randomness: a layer never owns a generator. What it draws in training comes
 // from the generator handed to forward (fit seeds it from FitOptions::seed),
 // drawn on the calling thread in a fixed order, so the draws do not depend on

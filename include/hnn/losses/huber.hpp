@@ -12,6 +12,7 @@
 
 #include <string>
 
+#include "hnn/core/check.hpp"
 #include "hnn/core/error.hpp"
 #include "hnn/losses/loss.hpp"
 
@@ -24,7 +25,7 @@ class Huber : public Loss<Scalar> {
   using typename Loss<Scalar>::Out;
 
   explicit Huber(Scalar delta = Scalar(1)) : delta_(delta) {
-    if (!(delta > Scalar(0))) throw ArgumentError("Huber: delta must be > 0");
+    check_above("Huber", "delta", double(delta), 0);
   }
   std::string name() const override { return "Huber"; }
   Scalar delta() const { return delta_; }

@@ -29,6 +29,7 @@
 #include <string>
 #include <utility>
 
+#include "hnn/core/check.hpp"
 #include "hnn/core/error.hpp"
 #include "hnn/model/history.hpp"
 #include "hnn/model/sequential.hpp"
@@ -100,7 +101,7 @@ class BestTracker {
  public:
   BestTracker(std::string monitor, double min_delta, bool higher_is_better)
       : monitor_(std::move(monitor)), min_delta_(min_delta), higher_(higher_is_better) {
-    if (!(min_delta >= 0)) throw ArgumentError("min_delta must be >= 0");
+    check_at_least(monitor_, "min_delta", min_delta, 0);
   }
   // Returns true when the latest value improves on the best by more than min_delta.
   bool improved(const History& h) {
@@ -225,7 +226,14 @@ class LearningRateScheduler : public Callback<Scalar> {
   explicit LearningRateScheduler(Schedule schedule) : schedule_(std::move(schedule)) {}
   void on_train_begin(TrainingState<Scalar>& s) override { base_ = s.optimizer.learning_rate(); }
   void on_epoch_begin(TrainingState<Scalar>& s) override {
-    s.optimizer.set_learning_rate(schedule_(s.epoch, base_));
+    const double rate = schedule_(s.epoch, base_);
+    // A schedule can leave the finite numbers (γ^e overflows): stop there,
+    // before a step with it, rather than train every weight into inf.
+    check_at_least(
+        "LearningRateScheduler",
+        "the " + schedule_.name() + " schedule's rate for epoch " + std::to_string(s.epoch + 1),
+        rate, 0);
+    s.optimizer.set_learning_rate(rate);
   }
   void on_epoch_end(TrainingState<Scalar>& s) override {
     s.history.record("lr", s.optimizer.learning_rate());

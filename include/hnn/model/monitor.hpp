@@ -37,6 +37,7 @@
 #include <string>
 #include <vector>
 
+#include "hnn/core/check.hpp"
 #include "hnn/core/error.hpp"
 #include "hnn/core/parameter.hpp"
 #include "hnn/core/types.hpp"
@@ -186,7 +187,7 @@ class TrainingMonitor : public Callback<Scalar> {
   // different epochs can be compared bin by bin.
   explicit TrainingMonitor(int bins = 40, double range = 0) : bins_(bins), range_(range) {
     if (bins <= 0) throw ArgumentError("TrainingMonitor: bins must be > 0");
-    if (!(range >= 0)) throw ArgumentError("TrainingMonitor: range must be >= 0");
+    check_at_least("TrainingMonitor", "range", range, 0);
   }
 
   void on_train_begin(TrainingState<Scalar>& s) override {

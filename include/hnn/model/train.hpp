@@ -14,6 +14,7 @@
 //       backward(dP)                               every ∂L/∂w, by the chain rule
 //       clip the gradients                         (if asked)
 //       optimizer.step(parameters())               w ← w − η (…)
+//     check every parameter and buffer is finite   (the last step shows in no loss)
 //     record the epoch's loss and metrics, evaluate the validation data
 //
 // with the callbacks (model/callbacks.hpp) called at fixed points: printing
@@ -32,6 +33,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "hnn/core/check.hpp"
 #include "hnn/core/error.hpp"
 #include "hnn/core/random.hpp"
 #include "hnn/core/shape.hpp"
@@ -187,9 +189,8 @@ void check_fit(const Sequential<Scalar>& model, const Matrix<Scalar>& X, const T
                const FitOptions<Scalar>& o) {
   if (o.epochs < 0) throw ArgumentError("fit: epochs must be >= 0");
   if (o.batch_size < 0) throw ArgumentError("fit: batch_size must be >= 0 (0 is the full batch)");
-  if (!(o.clip_grad_norm >= 0) || !(o.clip_grad_value >= 0)) {
-    throw ArgumentError("fit: clip_grad_norm and clip_grad_value must be >= 0 (0 is off)");
-  }
+  check_at_least("fit", "clip_grad_norm (0 is off)", o.clip_grad_norm, 0);
+  check_at_least("fit", "clip_grad_value (0 is off)", o.clip_grad_value, 0);
   if (!o.out) throw ArgumentError("fit: out is null");
   if (X.cols() == 0) throw ShapeError("fit: no samples");
   check_samples("fit", "input", X, model.input_shape());
@@ -243,6 +244,30 @@ Evaluation evaluate(Sequential<Scalar>& model, const Matrix<Scalar>& X, const Ta
   for (const auto& m : metrics)
     e.metrics.emplace_back(m.name, metric_value(m, P, T));
   return e;
+}
+
+// Throws NumericError naming the first parameter or buffer that holds a NaN
+// or an infinity. A step that makes a weight non-finite makes the next
+// batch's loss non-finite, which the loop catches; only the epoch's last
+// step would go unseen, so this runs once per epoch, after it (a pass over
+// the parameters, next to an epoch's many products).
+template <typename Scalar>
+void check_finite_state(Sequential<Scalar>& model, int epoch) {
+  for (std::size_t k = 0; k < model.size(); ++k) {
+    Layer<Scalar>& layer = model.layer(k);
+    const auto report = [&](const std::string& kind, const std::string& name) {
+      std::ostringstream s;
+      s << "fit: after epoch " << epoch + 1 << ", " << kind << ' ' << name << " of layer " << k
+        << " (" << layer.describe() << ") is not finite (NaN or inf); training stopped (try a "
+        << "smaller learning rate, check eps and the other hyper-parameters, or clip the "
+        << "gradients)";
+      throw NumericError(s.str());
+    };
+    for (auto& p : layer.parameters())
+      if (!p.value().allFinite()) report("parameter", p.name());
+    for (auto& b : layer.buffers())
+      if (!b.value().allFinite()) report("buffer", b.name());
+  }
 }
 
 template <typename Scalar, typename Targets>
@@ -327,6 +352,7 @@ History train(Sequential<Scalar>& model, const Matrix<Scalar>& X, const Targets&
         c->on_batch_end(state, L);
     }
     const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+    check_finite_state(model, epoch);  // the last step's update shows in no loss
 
     history.record("loss", sum / double(N));
     for (const auto& m : o.metrics)

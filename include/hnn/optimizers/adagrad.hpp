@@ -30,12 +30,10 @@ class AdaGrad : public Optimizer<Scalar> {
  public:
   explicit AdaGrad(double learning_rate = 0.01) : AdaGrad(AdaGradOptions{learning_rate}) {}
   explicit AdaGrad(const AdaGradOptions& o) : Optimizer<Scalar>(o.learning_rate), o_(o) {
-    if (!(o.lr_decay >= 0)) throw ArgumentError("AdaGrad: lr_decay must be >= 0");
-    if (!(o.weight_decay >= 0)) throw ArgumentError("AdaGrad: weight_decay must be >= 0");
-    if (!(o.initial_accumulator >= 0)) {
-      throw ArgumentError("AdaGrad: initial_accumulator must be >= 0");
-    }
-    if (!(o.eps >= 0)) throw ArgumentError("AdaGrad: eps must be >= 0");
+    check_at_least("AdaGrad", "lr_decay", o.lr_decay, 0);
+    check_at_least("AdaGrad", "weight_decay", o.weight_decay, 0);
+    check_at_least("AdaGrad", "initial_accumulator", o.initial_accumulator, 0);
+    check_above("AdaGrad", "eps", o.eps, 0);  // ε = 0: a zero gradient gives 0/0
   }
   std::string name() const override { return "AdaGrad"; }
 

@@ -40,10 +40,10 @@ class Adam : public Optimizer<Scalar> {
  public:
   explicit Adam(double learning_rate = 1e-3) : Adam(AdamOptions{learning_rate}) {}
   explicit Adam(const AdamOptions& o) : Optimizer<Scalar>(o.learning_rate), o_(o) {
-    this->check_half_open(name(), "beta1", o.beta1, 0.0, 1.0);
-    this->check_half_open(name(), "beta2", o.beta2, 0.0, 1.0);
-    if (!(o.eps >= 0)) throw ArgumentError(name() + ": eps must be >= 0");
-    if (!(o.weight_decay >= 0)) throw ArgumentError(name() + ": weight_decay must be >= 0");
+    check_half_open(name(), "beta1", o.beta1, 0.0, 1.0);
+    check_half_open(name(), "beta2", o.beta2, 0.0, 1.0);
+    check_above(name(), "eps", o.eps, 0);  // ε = 0: a zero gradient gives 0/0
+    check_at_least(name(), "weight_decay", o.weight_decay, 0);
   }
   std::string name() const override { return "Adam"; }
   const AdamOptions& options() const { return o_; }

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "hnn/core/check.hpp"
 #include "hnn/core/error.hpp"
 #include "hnn/core/parameter.hpp"
 
@@ -22,7 +23,7 @@ namespace hnn {
 // Returns the global norm before clipping.
 template <typename Scalar>
 double clip_grad_norm(std::vector<Parameter<Scalar>>& params, double max_norm) {
-  if (!(max_norm > 0)) throw ArgumentError("clip_grad_norm: max_norm must be > 0");
+  check_above("clip_grad_norm", "max_norm", max_norm, 0);
   double sum = 0;
   for (auto& p : params)
     sum += double(p.grad().squaredNorm());
@@ -41,7 +42,7 @@ double clip_grad_norm(std::vector<Parameter<Scalar>>&& params, double max_norm) 
 
 template <typename Scalar>
 void clip_grad_value(std::vector<Parameter<Scalar>>& params, double clip) {
-  if (!(clip > 0)) throw ArgumentError("clip_grad_value: clip must be > 0");
+  check_above("clip_grad_value", "clip", clip, 0);
   const Scalar c = Scalar(clip);
   for (auto& p : params) {
     auto g = p.grad();

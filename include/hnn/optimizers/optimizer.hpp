@@ -22,11 +22,13 @@
 // epochs (optimizers/schedule.hpp). state() and load_state() give and take
 // everything a later step depends on, for checkpoints (io/checkpoint.hpp).
 
+#include <cmath>
 #include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "hnn/core/check.hpp"
 #include "hnn/core/error.hpp"
 #include "hnn/core/parameter.hpp"
 #include "hnn/core/types.hpp"
@@ -78,10 +80,10 @@ class Optimizer {
 
   double learning_rate() const { return lr_; }
   void set_learning_rate(double lr) {
-    if (!(lr >= 0)) {  // also rejects NaN
-      std::ostringstream s;
-      s << "optimizer: learning_rate must be >= 0, got " << lr;
-      throw ArgumentError(s.str());
+    check_at_least("optimizer", "learning_rate", lr, 0);  // rejects NaN and inf
+    if (!std::isfinite(static_cast<Scalar>(lr))) {        // finite as a double, inf as a float
+      throw ArgumentError("optimizer: learning_rate " + exact_number(lr) +
+                          " is too large for the model's scalar type");
     }
     lr_ = lr;
   }
@@ -170,25 +172,18 @@ class Optimizer {
     return tensors[k];
   }
 
-  // Throws ArgumentError unless lo ≤ value < hi.
+  // For an optimizer's own hyper-parameters: ArgumentError unless
+  // lo ≤ value < hi, or lo ≤ value ≤ hi (the checks of core/check.hpp).
   static void check_half_open(const std::string& who, const std::string& what, double value,
                               double lo, double hi) {
-    if (!(value >= lo && value < hi)) range_error(who, what, value, lo, hi, ")");
+    hnn::check_half_open(who, what, value, lo, hi);
   }
-  // Throws ArgumentError unless lo ≤ value ≤ hi.
   static void check_closed(const std::string& who, const std::string& what, double value, double lo,
                            double hi) {
-    if (!(value >= lo && value <= hi)) range_error(who, what, value, lo, hi, "]");
+    hnn::check_closed(who, what, value, lo, hi);
   }
 
  private:
-  [[noreturn]] static void range_error(const std::string& who, const std::string& what,
-                                       double value, double lo, double hi, const char* close) {
-    std::ostringstream s;
-    s << who << ": " << what << " must be in [" << lo << ", " << hi << close << ", got " << value;
-    throw ArgumentError(s.str());
-  }
-
   void check_parameters(const std::vector<Parameter<Scalar>>& params) {
     if (shapes_.empty()) {
       for (const auto& p : params)

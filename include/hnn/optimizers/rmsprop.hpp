@@ -34,10 +34,10 @@ class RMSProp : public Optimizer<Scalar> {
  public:
   explicit RMSProp(double learning_rate = 0.01) : RMSProp(RMSPropOptions{learning_rate}) {}
   explicit RMSProp(const RMSPropOptions& o) : Optimizer<Scalar>(o.learning_rate), o_(o) {
-    this->check_half_open("RMSProp", "alpha", o.alpha, 0.0, 1.0);
-    this->check_half_open("RMSProp", "momentum", o.momentum, 0.0, 1.0);
-    if (!(o.eps >= 0)) throw ArgumentError("RMSProp: eps must be >= 0");
-    if (!(o.weight_decay >= 0)) throw ArgumentError("RMSProp: weight_decay must be >= 0");
+    check_half_open("RMSProp", "alpha", o.alpha, 0.0, 1.0);
+    check_half_open("RMSProp", "momentum", o.momentum, 0.0, 1.0);
+    check_above("RMSProp", "eps", o.eps, 0);  // ε = 0: a zero gradient gives 0/0
+    check_at_least("RMSProp", "weight_decay", o.weight_decay, 0);
   }
   std::string name() const override { return "RMSProp"; }
 

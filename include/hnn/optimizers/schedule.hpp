@@ -19,6 +19,7 @@
 #include <memory>
 #include <string>
 
+#include "hnn/core/check.hpp"
 #include "hnn/core/error.hpp"
 
 namespace hnn {
@@ -32,18 +33,18 @@ class Schedule {
   }
   static Schedule step(int step_size, double gamma) {
     if (step_size <= 0) throw ArgumentError("Schedule::step: step_size must be > 0");
-    if (!(gamma > 0)) throw ArgumentError("Schedule::step: gamma must be > 0");
+    check_above("Schedule::step", "gamma", gamma, 0);
     return Schedule("step", [=](int e, double base) {
       return base * std::pow(gamma, e / step_size);  // η₀ γ^⌊e/s⌋
     });
   }
   static Schedule exponential(double gamma) {
-    if (!(gamma > 0)) throw ArgumentError("Schedule::exponential: gamma must be > 0");
+    check_above("Schedule::exponential", "gamma", gamma, 0);
     return Schedule("exponential", [=](int e, double base) { return base * std::pow(gamma, e); });
   }
   static Schedule cosine(int t_max, double min_rate = 0.0) {
     if (t_max <= 0) throw ArgumentError("Schedule::cosine: t_max must be > 0");
-    if (!(min_rate >= 0)) throw ArgumentError("Schedule::cosine: min_rate must be >= 0");
+    check_at_least("Schedule::cosine", "min_rate", min_rate, 0);
     return Schedule("cosine", [=](int e, double base) {
       const double pi = 3.14159265358979323846;
       const double progress = double(e < t_max ? e : t_max) / t_max;

@@ -34,9 +34,9 @@ class SGD : public Optimizer<Scalar> {
  public:
   explicit SGD(double learning_rate = 0.01) : SGD(SGDOptions{learning_rate}) {}
   explicit SGD(const SGDOptions& o) : Optimizer<Scalar>(o.learning_rate), o_(o) {
-    this->check_half_open("SGD", "momentum", o.momentum, 0.0, 1.0);
-    this->check_closed("SGD", "dampening", o.dampening, 0.0, 1.0);
-    if (!(o.weight_decay >= 0)) throw ArgumentError("SGD: weight_decay must be >= 0");
+    check_half_open("SGD", "momentum", o.momentum, 0.0, 1.0);
+    check_closed("SGD", "dampening", o.dampening, 0.0, 1.0);
+    check_at_least("SGD", "weight_decay", o.weight_decay, 0);
     if (o.nesterov && (o.momentum <= 0 || o.dampening != 0)) {
       throw ArgumentError("SGD: nesterov needs momentum > 0 and dampening = 0");
     }
