@@ -313,11 +313,15 @@ TEST_CASE("docs: a custom layer in a model file") {
   CHECK(message.find("unknown layer type \"Scale\"") != std::string::npos);
   show(message.substr(message.rfind('/') + 1));
 
-  // One more entry: the type name, and how to build the layer from its settings.
+  // One more entry: the type name, how to build the layer from its settings,
+  // and how many values a layer of those settings holds.
   auto registry = hnn::LayerRegistry<float>::builtin();
-  registry.add("Scale", [](const hnn::Settings& s) {
-    return std::make_unique<Scale<float>>(Index(hnn::setting(s, "features")));
-  });
+  registry.add(
+      "Scale",
+      [](const hnn::Settings& s) {
+        return std::make_unique<Scale<float>>(Index(hnn::setting(s, "features")));
+      },
+      [](const hnn::Settings& s) { return hnn::setting(s, "features"); });  // the values of s
   auto loaded = hnn::load_model<float>(dir.file("custom.hnn"), registry);
 
   CHECK(loaded.layer(0).describe() == "Scale(features=2)");

@@ -5,15 +5,20 @@
 // written by hnn 0.1.0 (tests/fixtures/model_v1/) loading and predicting what
 // 0.1.0 predicted; a custom layer's word setting and buffer in a version-2
 // file; crafted version-2 files with a bad input shape, setting kind,
-// training-state flag or training section.
+// training-state flag or training section; files that claim more than they
+// hold, or hold NaN, and running out of memory while loading.
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <limits>
 #include <memory>
+#include <new>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -524,4 +529,177 @@ TEST_CASE("crafted version-2 files: each problem is a FileError naming the file 
     b.insert(b.end() - 8, {9, 9, 9, 9});
     check(b, "4 unexpected bytes after the last layer");
   }
+}
+
+namespace {
+
+// Where the f64 value of Dense's setting `name` starts in a version-2 file:
+// after the string (u32 length, the bytes) and the kind byte 0.
+std::size_t setting_value_at(const std::vector<unsigned char>& b, const std::string& name) {
+  std::vector<unsigned char> key{std::uint8_t(name.size()), 0, 0, 0};
+  key.insert(key.end(), name.begin(), name.end());
+  key.push_back(0);  // a number
+  const auto at = std::search(b.begin(), b.end(), key.begin(), key.end());
+  REQUIRE(at != b.end());
+  return std::size_t(at - b.begin()) + key.size();
+}
+
+void put_f64(std::vector<unsigned char>& b, std::size_t at, double v) {
+  std::uint64_t bits;
+  std::memcpy(&bits, &v, 8);
+  for (int i = 0; i < 8; ++i)
+    b[at + std::size_t(i)] = std::uint8_t(bits >> (8 * i));
+}
+
+// The bytes of a saved Dense(2 → 3) on inputs of 2, with a valid checksum.
+std::vector<unsigned char> small_dense_bytes(const TempDir& dir) {
+  hnn::Random rng(3);
+  hnn::Sequential<float> m(2);
+  m.add(hnn::Dense<float>(2, 3, rng));
+  hnn::save_model(m, dir.file("small.hnn"));
+  return read_bytes(dir.file("small.hnn"));
+}
+
+}  // namespace
+
+TEST_CASE("settings that claim more values than the file holds fail before the layer is built") {
+  // A file of a few hundred bytes with a valid checksum whose Dense says
+  // in = out = 16384: building that layer would allocate 2 GiB (weights and
+  // gradient). The loader compares the settings with the tensors it read
+  // first, so the layer's factory is never called.
+  TempDir dir;
+  auto b = small_dense_bytes(dir);
+  put_f64(b, setting_value_at(b, "in"), 16384);
+  put_f64(b, setting_value_at(b, "out"), 16384);
+  reseal(b);
+  CHECK(b.size() < 600);
+  const std::string bad = dir.file("claims.hnn");
+  write_bytes(bad, b);
+
+  int built = 0;
+  auto registry = hnn::LayerRegistry<float>::builtin();
+  const auto counting = [&](const hnn::Settings& s) {
+    ++built;
+    return hnn::LayerRegistry<float>::builtin().make("Dense", s);
+  };
+  registry.add("Dense", counting, [](const hnn::Settings& s) {
+    return double(hnn::LayerRegistry<float>::size(s, "in")) *
+               double(hnn::LayerRegistry<float>::size(s, "out")) +
+           double(hnn::LayerRegistry<float>::size(s, "out"));
+  });
+  hnn_test::check_throws_with<hnn::FileError>(
+      [&] { hnn::load_model<float>(bad, registry); },
+      bad +
+          ": layer 0 (Dense): its settings (in=16384, out=16384) make 268451840 parameter and "
+          "buffer values, but the file holds 9");
+  CHECK(built == 0);
+  // The builtin registry does the same, and so does parse_model.
+  hnn_test::check_throws_with<hnn::FileError>([&] { hnn::load_model<float>(bad); },
+                                              "make 268451840 parameter and buffer values");
+  hnn_test::check_throws_with<hnn::FileError>(
+      [&] { hnn::parse_model<float>(b.data(), b.size(), "bytes"); },
+      "bytes: layer 0 (Dense): its settings");
+  // Settings that fit the tensors but not the input are the Sequential's ShapeError, as a
+  // FileError.
+  auto c = small_dense_bytes(dir);
+  put_f64(c, setting_value_at(c, "in"), 3);
+  put_f64(c, setting_value_at(c, "out"), 2);
+  reseal(c);
+  write_bytes(bad, c);
+  hnn_test::check_throws_with<hnn::FileError>([&] { hnn::load_model<float>(bad); },
+                                              bad + ": layer 0 (Dense): ");
+}
+
+TEST_CASE("every builtin layer type says how many values its settings make, and says it right") {
+  // The loader's check before building a layer relies on it: for each model
+  // of the test catalogue, each layer's Values function gives what the layer
+  // holds.
+  const auto registry = hnn::LayerRegistry<double>::builtin();
+  for (const auto& name : registry.type_names()) {
+    INFO(name);
+    CHECK(registry.knows_values(name));
+  }
+  hnn::Random rng(2);
+  hnn::Sequential<double> m(hnn::Shape{2, 3});
+  m.add(hnn::Reshape<double>(hnn::Shape{3, 2}))
+      .add(hnn::Flatten<double>())
+      .add(hnn::Dense<double>(6, 4, rng))
+      .add(hnn::Activation<double, hnn::ELU>(hnn::ELU<double>(0.5)))
+      .add(hnn::Dense<double>(4, 2, rng))
+      .add(hnn::Softmax<double>());
+  for (std::size_t k = 0; k < m.size(); ++k) {
+    auto& layer = m.layer(k);
+    double held = 0;
+    for (const auto& p : layer.parameters())
+      held += double(p.size());
+    for (const auto& b : layer.buffers())
+      held += double(b.value().size());
+    INFO(layer.describe());
+    REQUIRE(registry.values(layer.type_name(), layer.settings()).has_value());
+    CHECK(*registry.values(layer.type_name(), layer.settings()) == held);
+  }
+}
+
+TEST_CASE("running out of memory while loading is a FileError, not std::bad_alloc") {
+  TempDir dir;
+  const auto b = small_dense_bytes(dir);
+  auto registry = hnn::LayerRegistry<float>::builtin();
+  registry.add("Dense", [](const hnn::Settings&) -> std::unique_ptr<hnn::Layer<float>> {
+    throw std::bad_alloc();
+  });
+  hnn_test::check_throws_with<hnn::FileError>(
+      [&] { hnn::load_model<float>(dir.file("small.hnn"), registry); },
+      dir.file("small.hnn") + ": not enough memory to load it");
+  hnn_test::check_throws_with<hnn::FileError>(
+      [&] { hnn::parse_model<float>(b.data(), b.size(), "bytes", registry); },
+      "bytes: not enough memory to load it");
+}
+
+TEST_CASE("a file whose checksum is valid but which holds a NaN or an infinity is refused") {
+  TempDir dir;
+  const auto original = small_dense_bytes(dir);
+  // Dense(2 → 3)'s W is the first tensor: its values follow "W", rows, cols.
+  const std::vector<unsigned char> key{1, 0, 0, 0, 'W', 3, 0, 0, 0, 0, 0,
+                                       0, 0, 2, 0, 0,   0, 0, 0, 0, 0};
+  const auto at = std::search(original.begin(), original.end(), key.begin(), key.end());
+  REQUIRE(at != original.end());
+  const std::size_t w = std::size_t(at - original.begin()) + key.size();
+  const std::string bad = dir.file("nan.hnn");
+  for (float v : {std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity(),
+                  -std::numeric_limits<float>::infinity()}) {
+    auto b = original;
+    std::uint32_t bits;
+    std::memcpy(&bits, &v, 4);
+    for (int i = 0; i < 4; ++i)  // W(1, 1): the fifth value, column by column
+      b[w + 16 + std::size_t(i)] = std::uint8_t(bits >> (8 * i));
+    reseal(b);
+    write_bytes(bad, b);
+    INFO(v);
+    hnn_test::check_throws_with<hnn::FileError>([&] { hnn::load_model<float>(bad); },
+                                                bad + ": tensor W of layer 0 holds ");
+    hnn_test::check_throws_with<hnn::FileError>(
+        [&] { hnn::load_model<float>(bad); },
+        " at row 1, column 1: a model's numbers must be finite");
+    hnn::Random rng(3);
+    hnn::Sequential<float> target(2);
+    target.add(hnn::Dense<float>(2, 3, rng));
+    const Matrix<float> before = target.parameters()[0].value();
+    CHECK_THROWS_AS(hnn::load_weights(target, bad), hnn::FileError);
+    CHECK(target.parameters()[0].value() == before);  // unchanged
+  }
+}
+
+TEST_CASE("a settings mismatch prints values that differ in the last digit differently") {
+  TempDir dir;
+  hnn::Sequential<double> a(3);
+  a.add(hnn::Activation<double, hnn::LeakyReLU>(hnn::LeakyReLU<double>(0.2)));
+  hnn::save_model(a, dir.file("a.hnn"));
+  hnn::Sequential<double> b(3);
+  b.add(hnn::Activation<double, hnn::LeakyReLU>(hnn::LeakyReLU<double>(std::nextafter(0.2, 1.0))));
+  hnn_test::check_throws_with<hnn::FileError>([&] { hnn::load_weights(b, dir.file("a.hnn")); },
+                                              "settings differ: the file has alpha=0.2, the model "
+                                              "has LeakyReLU(alpha=0.20000000000000004)");
+  CHECK(hnn::Setting(0.1).str() == "0.1");
+  CHECK(hnn::Setting(1e-5).str() == "1e-05");
+  CHECK(hnn::exact_number(0.1 + 0.2) == "0.30000000000000004");
 }

@@ -5,12 +5,16 @@
 // 64-bit FNV-1a checksum, a reader that can never read past its buffer, and
 // and (in core/file.hpp) a writer that replaces a file atomically.
 
+#include <cerrno>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include "hnn/core/error.hpp"
@@ -131,19 +135,40 @@ class ByteReader {
 
 // The whole content of a file, at most max_bytes long.
 inline std::vector<unsigned char> read_file(const std::string& path, std::size_t max_bytes) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw FileError(path + ": cannot open the file for reading");
-  in.seekg(0, std::ios::end);
-  const std::streamoff size = in.tellg();
-  if (size < 0) throw FileError(path + ": cannot determine the file size");
-  if (std::uint64_t(size) > max_bytes) {
+  const auto reason = [](int err) {
+    return " (" + (err != 0 ? std::string(std::strerror(err)) : std::string("unknown error")) + ")";
+  };
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw FileError(path + ": is a directory, not a file");
+  struct Close {
+    void operator()(std::FILE* f) const { std::fclose(f); }
+  };
+  errno = 0;
+  const std::unique_ptr<std::FILE, Close> in(std::fopen(path.c_str(), "rb"));
+  if (!in) {
+    const int err = errno;
+    throw FileError(path + ": cannot open the file for reading" + reason(err));
+  }
+  const std::uintmax_t size = std::filesystem::file_size(path, ec);
+  if (ec) throw FileError(path + ": cannot determine the file size (" + ec.message() + ")");
+  if (size > max_bytes) {
     throw FileError(path + ": the file is " + std::to_string(size) + " bytes, more than the " +
                     std::to_string(max_bytes) + " allowed");
   }
-  in.seekg(0, std::ios::beg);
   std::vector<unsigned char> bytes(static_cast<std::size_t>(size));
-  if (size > 0 && !in.read(reinterpret_cast<char*>(bytes.data()), size)) {
-    throw FileError(path + ": read error");
+  std::size_t done = 0;
+  errno = 0;
+  while (done < bytes.size()) {
+    const std::size_t n = std::fread(bytes.data() + done, 1, bytes.size() - done, in.get());
+    if (n == 0) break;
+    done += n;
+  }
+  if (done < bytes.size()) {
+    const int err = errno;
+    if (std::ferror(in.get())) throw FileError(path + ": read error" + reason(err));
+    throw FileError(path + ": the file ended after " + std::to_string(done) + " of its " +
+                    std::to_string(bytes.size()) + " bytes (did it change while it was read?)");
   }
   return bytes;
 }

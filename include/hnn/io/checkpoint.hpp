@@ -22,6 +22,7 @@
 // callbacks (in the same order, since their state is stored by position).
 
 #include <memory>
+#include <new>
 #include <string>
 
 #include "hnn/core/error.hpp"
@@ -52,7 +53,7 @@ void save_checkpoint(TrainingState<Scalar>& state, const std::string& path) {
 template <typename Scalar>
 TrainingPosition<Scalar> load_checkpoint(const std::string& path, Sequential<Scalar>& model,
                                          Optimizer<Scalar>& optimizer) {
-  auto file = io::read_model_file<Scalar>(path);
+  auto file = io::guard_memory(path, [&] { return io::read_model_file<Scalar>(path); });
   if (!file.training) {
     throw FileError(path +
                     ": a model file without a training state, not a checkpoint "
@@ -64,6 +65,8 @@ TrainingPosition<Scalar> load_checkpoint(const std::string& path, Sequential<Sca
     optimizer.load_state(file.training->optimizer, params);
   } catch (const ArgumentError& e) {
     throw FileError(path + ": the optimizer state does not fit: " + e.what());
+  } catch (const std::bad_alloc&) {
+    throw FileError(path + ": not enough memory for the optimizer state");
   }
   for (std::size_t k = 0; k < model.size(); ++k)
     io::copy_tensors(model.layer(k), file.layers[k]);

@@ -28,14 +28,17 @@
 // check everything (magic, version, checksum, scalar type, sizes, names) and
 // throw FileError naming the file and what is wrong.
 
+#include <cmath>
 #include <cstring>
 #include <limits>
+#include <new>
 #include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "hnn/core/error.hpp"
+#include "hnn/core/exact_number.hpp"
 #include "hnn/core/settings.hpp"
 #include "hnn/core/shape.hpp"
 #include "hnn/io/binary.hpp"
@@ -134,6 +137,22 @@ struct ModelFile {
   std::optional<Training> training;
 };
 
+// Throws FileError unless every value of the tensor is finite: a checksum
+// proves the bytes are the ones written, not that training had not gone bad
+// before they were.
+template <typename Scalar>
+void check_finite_tensor(const ByteReader& r, const Matrix<Scalar>& m, const std::string& name) {
+  for (Index n = 0; n < m.size(); ++n) {
+    if (!std::isfinite(double(m.data()[n]))) {
+      std::ostringstream s;
+      s << "tensor " << name << " holds " << m.data()[n] << " at row " << n % m.rows()
+        << ", column " << n / m.rows() << ": a model's numbers must be finite";
+      r.fail(s.str());
+    }
+  }
+}
+
+// A layer's parameters or buffers: named tensors, every value finite.
 template <typename Scalar>
 std::vector<typename ModelFile<Scalar>::Tensor> read_tensors(ByteReader& r, const char* what,
                                                              std::size_t k) {
@@ -142,7 +161,9 @@ std::vector<typename ModelFile<Scalar>::Tensor> read_tensors(ByteReader& r, cons
   for (std::uint32_t i = 0; i < n; ++i) {
     typename ModelFile<Scalar>::Tensor t;
     t.name = r.string("a tensor name");
-    t.value = read_tensor_values<Scalar>(r, t.name + " of layer " + std::to_string(k));
+    const std::string where = t.name + " of layer " + std::to_string(k);
+    t.value = read_tensor_values<Scalar>(r, where);
+    check_finite_tensor(r, t.value, where);
     tensors.push_back(std::move(t));
   }
   return tensors;
@@ -351,6 +372,19 @@ void check_architecture(const std::string& path, Sequential<Scalar>& model,
     check_layer_matches(path, k, model.layer(k), file.layers[k]);
 }
 
+// Runs a load, turning running out of memory into a FileError: whatever a
+// file claims, a load ends in an hnn error, never in std::bad_alloc.
+template <typename F>
+auto guard_memory(const std::string& path, F&& load) -> decltype(load()) {
+  try {
+    return load();
+  } catch (const std::bad_alloc&) {
+    throw FileError(path +
+                    ": not enough memory to load it (the sizes it gives are larger than "
+                    "this process can hold)");
+  }
+}
+
 }  // namespace io
 
 // Writes the model's architecture, parameters and buffers to `path`, atomically.
@@ -368,12 +402,28 @@ Sequential<Scalar> build_model(const ModelFile<Scalar>& file, const std::string&
   Sequential<Scalar> model(file.input_shape);
   for (std::size_t k = 0; k < file.layers.size(); ++k) {
     const auto& entry = file.layers[k];
+    const std::string where = path + ": layer " + std::to_string(k) + " (" + entry.type + "): ";
     try {
+      // Before the layer is built (and sizes its tensors from its settings):
+      // its settings must describe the tensors the file holds, which the
+      // bytes present bound. So settings that claim gigabytes fail here.
+      const std::optional<double> claimed = registry.values(entry.type, entry.settings);
+      double held = 0;
+      for (const auto* tensors : {&entry.parameters, &entry.buffers})
+        for (const auto& t : *tensors)
+          held += double(t.value.size());
+      if (claimed && *claimed != held) {
+        std::ostringstream s;
+        s << where << "its settings (" << settings_string(entry.settings) << ") make "
+          << exact_number(*claimed) << " parameter and buffer values, but the file holds "
+          << exact_number(held) << " (corrupt file)";
+        throw FileError(s.str());
+      }
       model.add(registry.make(entry.type, entry.settings));
     } catch (const FileError&) {
       throw;
     } catch (const Error& e) {
-      throw FileError(path + ": layer " + std::to_string(k) + " (" + entry.type + "): " + e.what());
+      throw FileError(where + e.what());
     }
     check_layer_matches(path, k, model.layer(k), entry);
     copy_tensors(model.layer(k), entry);
@@ -389,7 +439,8 @@ Sequential<Scalar> build_model(const ModelFile<Scalar>& file, const std::string&
 template <typename Scalar>
 Sequential<Scalar> load_model(const std::string& path, const LayerRegistry<Scalar>& registry =
                                                            LayerRegistry<Scalar>::builtin()) {
-  return io::build_model(io::read_model_file<Scalar>(path), path, registry);
+  return io::guard_memory(
+      path, [&] { return io::build_model(io::read_model_file<Scalar>(path), path, registry); });
 }
 
 // The same from bytes in memory (a model received over a network, a fuzzer's
@@ -398,7 +449,9 @@ template <typename Scalar>
 Sequential<Scalar> parse_model(
     const unsigned char* data, std::size_t size, const std::string& name = "<memory>",
     const LayerRegistry<Scalar>& registry = LayerRegistry<Scalar>::builtin()) {
-  return io::build_model(io::parse_model_file<Scalar>(data, size, name), name, registry);
+  return io::guard_memory(name, [&] {
+    return io::build_model(io::parse_model_file<Scalar>(data, size, name), name, registry);
+  });
 }
 
 // Loads the file's parameters and buffers into a model built in code, after
@@ -406,7 +459,7 @@ Sequential<Scalar> parse_model(
 // unchanged if anything does not match.
 template <typename Scalar>
 void load_weights(Sequential<Scalar>& model, const std::string& path) {
-  const auto file = io::read_model_file<Scalar>(path);
+  const auto file = io::guard_memory(path, [&] { return io::read_model_file<Scalar>(path); });
   io::check_architecture(path, model, file);
   for (std::size_t k = 0; k < model.size(); ++k)
     io::copy_tensors(model.layer(k), file.layers[k]);
@@ -479,8 +532,11 @@ typename ModelFile<Scalar>::Training read_training(ByteReader& r) {
     std::string kind = r.string("an optimizer state's name");
     const std::uint32_t n = read_count(r, "an optimizer state's tensor count", 16, 1 << 20);
     std::vector<Matrix<Scalar>> tensors;
-    for (std::uint32_t k = 0; k < n; ++k)
-      tensors.push_back(read_tensor_values<Scalar>(r, kind + " " + std::to_string(k)));
+    for (std::uint32_t k = 0; k < n; ++k) {
+      const std::string where = "optimizer state " + kind + " " + std::to_string(k);
+      tensors.push_back(read_tensor_values<Scalar>(r, where));
+      check_finite_tensor(r, tensors.back(), where);
+    }
     o.tensors.emplace_back(std::move(kind), std::move(tensors));
   }
   TrainingPosition<Scalar>& p = t.position;
@@ -521,6 +577,7 @@ typename ModelFile<Scalar>::Training read_training(ByteReader& r) {
   for (std::uint32_t i = 0; i < tensors; ++i) {
     std::string name = r.string("a callback tensor's name");
     Matrix<Scalar> m = read_tensor_values<Scalar>(r, name);
+    check_finite_tensor(r, m, name);
     p.tensors.emplace_back(std::move(name), std::move(m));
   }
   return t;

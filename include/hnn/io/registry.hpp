@@ -6,7 +6,8 @@
 // layer is one more add() before loading:
 //
 //   auto registry = hnn::LayerRegistry<float>::builtin();
-//   registry.add("Scale", [](const hnn::Settings& s) { return std::make_unique<Scale>(…); });
+//   registry.add("Scale", [](const hnn::Settings& s) { return std::make_unique<Scale>(…); },
+//                [](const hnn::Settings&) { return 1.0; });  // values it holds (optional)
 //   auto model = hnn::load_model<float>("model.hnn", registry);
 //
 // A registry is an ordinary object passed to load_model: no global state.
@@ -14,6 +15,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -44,23 +46,40 @@ template <typename Scalar>
 class LayerRegistry {
  public:
   using Factory = std::function<std::unique_ptr<Layer<Scalar>>(const Settings&)>;
+  // How many numbers a layer of these settings holds in its parameters and
+  // buffers together, found without building it (Dense: out·in + out). The
+  // loader compares it with the tensors a file holds before it builds the
+  // layer, so that a corrupt setting cannot make it allocate gigabytes.
+  using Values = std::function<double(const Settings&)>;
 
   // A registry that knows every layer hnn ships.
   static LayerRegistry builtin() {
     LayerRegistry r;
-    r.add("Dense", [](const Settings& s) {
-      const Index in = size(s, "in"), out = size(s, "out");
-      // A corrupt file must not make the loader allocate gigabytes: 2^28
-      // weights (1 GiB of floats) is far beyond any model hnn is meant for.
-      if (in * out > (Index(1) << 28)) throw ArgumentError("Dense: in × out is implausibly large");
-      Random rng(0);  // the weights are overwritten by the file's
-      return std::make_unique<Dense<Scalar>>(in, out, rng, Init::zeros());
-    });
-    r.add("Softmax", [](const Settings&) { return std::make_unique<Softmax<Scalar>>(); });
-    r.add("Flatten", [](const Settings&) { return std::make_unique<Flatten<Scalar>>(); });
-    r.add("Reshape", [](const Settings& s) {
-      return std::make_unique<Reshape<Scalar>>(shape_setting(s, "shape"));
-    });
+    r.add(
+        "Dense",
+        [](const Settings& s) {
+          const Index in = size(s, "in"), out = size(s, "out");
+          // Also when make() is called without a file to compare with: 2^28
+          // weights (1 GiB of floats) is far beyond any model hnn is meant for.
+          if (double(in) * double(out) > double(Index(1) << 28))
+            throw ArgumentError("Dense: in × out is implausibly large");
+          Random rng(0);  // the weights are overwritten by the file's
+          return std::make_unique<Dense<Scalar>>(in, out, rng, Init::zeros());
+        },
+        [](const Settings& s) {
+          const double in = double(size(s, "in")), out = double(size(s, "out"));
+          return out * in + out;  // W and b
+        });
+    r.add(
+        "Softmax", [](const Settings&) { return std::make_unique<Softmax<Scalar>>(); }, none);
+    r.add(
+        "Flatten", [](const Settings&) { return std::make_unique<Flatten<Scalar>>(); }, none);
+    r.add(
+        "Reshape",
+        [](const Settings& s) {
+          return std::make_unique<Reshape<Scalar>>(shape_setting(s, "shape"));
+        },
+        none);
     r.template add_activation<Identity>();
     r.template add_activation<Sigmoid>();
     r.template add_activation<Tanh>();
@@ -68,29 +87,64 @@ class LayerRegistry {
     r.template add_activation<SELU>();
     r.template add_activation<Softplus>();
     r.template add_activation<SiLU>();
-    r.add("LeakyReLU", [](const Settings& s) {
-      return std::make_unique<Activation<Scalar, LeakyReLU>>(
-          LeakyReLU<Scalar>(Scalar(setting(s, "alpha"))));
-    });
-    r.add("ELU", [](const Settings& s) {
-      return std::make_unique<Activation<Scalar, ELU>>(ELU<Scalar>(Scalar(setting(s, "alpha"))));
-    });
-    r.add("GELU", [](const Settings& s) {
-      return std::make_unique<Activation<Scalar, GELU>>(
-          GELU<Scalar>(setting(s, "tanh_approximation") != 0));
-    });
+    r.add(
+        "LeakyReLU",
+        [](const Settings& s) {
+          return std::make_unique<Activation<Scalar, LeakyReLU>>(
+              LeakyReLU<Scalar>(Scalar(setting(s, "alpha"))));
+        },
+        none);
+    r.add(
+        "ELU",
+        [](const Settings& s) {
+          return std::make_unique<Activation<Scalar, ELU>>(
+              ELU<Scalar>(Scalar(setting(s, "alpha"))));
+        },
+        none);
+    r.add(
+        "GELU",
+        [](const Settings& s) {
+          return std::make_unique<Activation<Scalar, GELU>>(
+              GELU<Scalar>(setting(s, "tanh_approximation") != 0));
+        },
+        none);
     return r;
   }
 
-  void add(const std::string& type_name, Factory f) { factories_[type_name] = std::move(f); }
+  // Registers a layer type. `values` is optional but worth giving for a
+  // layer whose settings size its tensors: without it, the loader builds the
+  // layer before it can compare its tensors with the file's, so the factory
+  // itself must refuse implausible sizes.
+  void add(const std::string& type_name, Factory f, Values values = nullptr) {
+    factories_[type_name] = Entry{std::move(f), std::move(values)};
+  }
 
   // An activation without settings, under the struct's name.
   template <template <typename> class F>
   void add_activation() {
-    add(F<Scalar>::name, [](const Settings&) { return std::make_unique<Activation<Scalar, F>>(); });
+    add(
+        F<Scalar>::name, [](const Settings&) { return std::make_unique<Activation<Scalar, F>>(); },
+        none);
   }
 
+  // For a layer type without parameters or buffers.
+  static double none(const Settings&) { return 0; }
+
   bool knows(const std::string& type_name) const { return factories_.count(type_name) > 0; }
+
+  // Whether the type was registered with a Values function.
+  bool knows_values(const std::string& type_name) const {
+    const auto it = factories_.find(type_name);
+    return it != factories_.end() && it->second.values != nullptr;
+  }
+
+  // The number of parameter and buffer values a layer of this type and these
+  // settings holds, if the type was registered with a Values function.
+  std::optional<double> values(const std::string& type_name, const Settings& s) const {
+    const auto it = factories_.find(type_name);
+    if (it == factories_.end() || !it->second.values) return std::nullopt;
+    return it->second.values(s);
+  }
 
   // The type names known, in alphabetical order.
   std::vector<std::string> type_names() const {
@@ -106,7 +160,7 @@ class LayerRegistry {
       throw ArgumentError("unknown layer type \"" + type_name +
                           "\" (a custom layer must be added to the LayerRegistry before loading)");
     }
-    return it->second(s);
+    return it->second.make(s);
   }
 
  public:
@@ -133,7 +187,11 @@ class LayerRegistry {
   }
 
  private:
-  std::map<std::string, Factory> factories_;
+  struct Entry {
+    Factory make;
+    Values values;
+  };
+  std::map<std::string, Entry> factories_;
 };
 
 }  // namespace hnn
