@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: MIT
-// libFuzzer target: the IDX reader on arbitrary bytes. Any input must either
-// parse or throw hnn::FileError — no crash, no out-of-bounds read (the build
-// adds AddressSanitizer and UndefinedBehaviorSanitizer).
+// libFuzzer target: the IDX reader on arbitrary bytes, plain or gzip. Any
+// input must either parse or throw hnn::FileError — no crash, no
+// out-of-bounds read (the build adds AddressSanitizer and
+// UndefinedBehaviorSanitizer), no allocation beyond what the ceiling allows:
+// images are read with a ceiling of 16 MiB of pixels (64 MiB as floats), so
+// scripts/test.sh's -malloc_limit_mb=256 catches any read that allocates
+// more than the ceiling promises.
 #include <cstddef>
 #include <cstdint>
 
@@ -9,7 +13,8 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   try {
-    const auto images = hnn::parse_idx_images<float>(data, size, "fuzz-input");
+    const auto images = hnn::parse_idx_images<float>(data, size, "fuzz-input",
+                                                     hnn::PixelScale::unit, std::uint64_t(1) << 24);
     (void)images;
   } catch (const hnn::FileError&) {
   }

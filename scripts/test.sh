@@ -134,7 +134,9 @@ fetch_data() {
 # --- 4. fuzzing ------------------------------------------------------------------
 # The IDX reader, the CSV reader and the model loader under libFuzzer with
 # ASan and UBSan, ~10 s each, over the committed seeds (copied: libFuzzer adds
-# what it finds to its first corpus folder).
+# what it finds to its first corpus folder). A single allocation of 256 MB
+# or more, or 1 GB resident, is a failure: a reader must refuse a file that
+# claims gigabytes before it allocates them.
 fuzz() {
   local dir=${HNN_BUILD_ROOT:-build}/fuzz seconds=${HNN_FUZZ_SECONDS:-10}
   section "fuzzing: $seconds s per target, in $dir"
@@ -155,7 +157,7 @@ fuzz() {
       model) seeds=(fuzz/corpus/model/*) ;;
     esac
     cp "${seeds[@]}" "$work/"
-    if "$dir/fuzz/fuzz_$target" -max_total_time="$seconds" -rss_limit_mb=4096 \
+    if "$dir/fuzz/fuzz_$target" -max_total_time="$seconds" -rss_limit_mb=1024 -malloc_limit_mb=256 \
         -artifact_prefix="$dir/" "$work" 2>"$dir/fuzz_$target.log"; then
       record ok "fuzzing: fuzz_$target, $(grep -oE 'Done [0-9]+ runs' "$dir/fuzz_$target.log" | tail -n 1)"
     else

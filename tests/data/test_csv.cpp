@@ -148,6 +148,29 @@ TEST_CASE("CSV: each error names the file, the line and the column") {
     // Without a label column the same cells are ordinary numbers.
     CHECK(hnn::read_csv(hnn_test::data_file("bad_label.csv")).X(2, 1) == 2.5f);
   }
+  SUBCASE("labels larger than a class index can be") {
+    // 2147483647 + 1 classes overflowed an int; anything over 2^24 − 1 is refused.
+    hnn_test::check_file_error(
+        [] { hnn::read_csv(hnn_test::data_file("label_overflow.csv"), "label"); },
+        "label_overflow.csv, line 2, column 2 (\"label\"): label \"2147483647\" is larger than a "
+        "class index can be (at most 16777215)");
+    std::istringstream at_limit("x,label\n1,16777215\n");
+    const auto csv = hnn::parse_csv<float>(at_limit, "at-limit", "label");
+    CHECK(csv.num_classes == 16777216);
+    CHECK(csv.y(0) == hnn::csv_max_label);
+    std::istringstream over("x,label\n1,16777216\n");
+    hnn_test::check_file_error([&] { hnn::parse_csv<float>(over, "over", "label"); },
+                               "label \"16777216\" is larger than a class index can be");
+    std::istringstream huge("x,label\n1,1e300\n");
+    hnn_test::check_file_error([&] { hnn::parse_csv<float>(huge, "huge", "label"); },
+                               "label \"1e300\" is larger than a class index can be");
+  }
+  SUBCASE("line ends of a lone carriage return") {
+    hnn_test::check_file_error(
+        [] { hnn::read_csv(hnn_test::data_file("cr_only.csv"), "label"); },
+        "cr_only.csv, line 1: a carriage return (\\r) inside the line: are the line ends \\r "
+        "alone (classic Mac OS)?");
+  }
   SUBCASE("an unterminated quote") {
     hnn_test::check_file_error(
         [] { hnn::read_csv(hnn_test::data_file("unterminated_quote.csv"), "label"); },

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // The IDX reader: a round trip through a file the test writes, the committed
 // files in tests/data/files (valid ones, and one for each way a file can be
-// malformed), gzip with and without zlib, and every truncation and header
+// malformed), gzip with and without zlib (trailing data, several members, a
+// file that expands past the ceiling), and every truncation and header
 // corruption of a valid file, each a FileError and never a crash.
 
 #include <doctest/doctest.h>
@@ -177,7 +178,7 @@ TEST_CASE("IDX: each malformed file is a FileError that names the file and the p
     hnn_test::check_file_error(
         [] { hnn::read_idx_images(hnn_test::data_file("huge_product.idx")); },
         "huge_product.idx: the header promises 100000000 images of 4096 × 4096 "
-        "pixels, 1677721600000000 bytes, more than hnn reads (4294967296)");
+        "pixels, 1677721600000000 bytes, more than the ceiling of 268435456");
   }
   SUBCASE("label out of range") {
     hnn_test::check_file_error(
@@ -236,6 +237,85 @@ TEST_CASE("IDX with zlib: .gz files are decompressed on the fly") {
                              "bad_crc.idx.gz: corrupt gzip data");
 }
 
+TEST_CASE("IDX with zlib: bytes after the gzip data are refused, as after a plain file's data") {
+  hnn_test::check_file_error(
+      [] { hnn::read_idx_images(hnn_test::data_file("trailing_bytes.idx.gz")); },
+      "trailing_bytes.idx.gz: 1 trailing byte after the end of the gzip data");
+  hnn_test::check_file_error(
+      [] { hnn::read_idx_images(hnn_test::data_file("trailing_bytes.idx")); },
+      "trailing_bytes.idx: 2 trailing bytes after the 60 data bytes");
+  // From memory the same, and a second gzip member is not trailing data: the
+  // members are one stream, as gunzip reads them.
+  const Bytes t = hnn_test::read_bytes(hnn_test::data_file("trailing_bytes.idx.gz"));
+  hnn_test::check_file_error([&] { hnn::parse_idx_images(t.data(), t.size(), "mem"); },
+                             "mem: 1 trailing byte after the end of the gzip data");
+  const Matrix<float> plain = hnn::read_idx_images(hnn_test::data_file("images_3x4x5.idx"));
+  CHECK(hnn::read_idx_images(hnn_test::data_file("two_members.idx.gz")) == plain);
+  const Bytes two = hnn_test::read_bytes(hnn_test::data_file("two_members.idx.gz"));
+  CHECK(hnn::parse_idx_images(two.data(), two.size()).X == plain);
+  // A member then a lone 0x1f (half a magic): trailing too.
+  Bytes half = hnn_test::read_bytes(hnn_test::data_file("images_3x4x5.idx.gz"));
+  half.push_back(0x1f);
+  hnn_test::check_file_error([&] { hnn::parse_idx_images(half.data(), half.size(), "half"); },
+                             "half: 1 trailing byte after the end of the gzip data");
+}
+
+namespace {
+
+// A gzip member holding `data`.
+Bytes gzip_member(const Bytes& data) {
+  z_stream z{};
+  REQUIRE(deflateInit2(&z, 9, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) == Z_OK);
+  Bytes out(deflateBound(&z, uLong(data.size())));
+  z.next_in = const_cast<Bytef*>(data.data());
+  z.avail_in = uInt(data.size());
+  z.next_out = out.data();
+  z.avail_out = uInt(out.size());
+  REQUIRE(deflate(&z, Z_FINISH) == Z_STREAM_END);
+  out.resize(z.total_out);
+  deflateEnd(&z);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("IDX with zlib: a megabyte of gzip that expands to a gigabyte fails before allocating") {
+  // The header promises 65536 images of 128 × 128 (1 GiB of pixels, 4 GiB
+  // as floats), and the data is all there: 1024 members of 1 MiB of zeros,
+  // about 1 MB in the file.
+  Bytes header;
+  put_be32(header, 0x00000803);
+  put_be32(header, 65536);
+  put_be32(header, 128);
+  put_be32(header, 128);
+  Bytes file = gzip_member(header);
+  const Bytes mib = gzip_member(Bytes(std::size_t(1) << 20, 0));
+  for (int k = 0; k < 1024; ++k)
+    file.insert(file.end(), mib.begin(), mib.end());
+  CHECK(file.size() < (std::size_t(3) << 20));
+  TempDir dir;
+  const std::string path = dir.file("bomb.idx.gz");
+  write_bytes(path, file);
+  const hnn_test::LargestAllocation largest;
+  hnn_test::check_file_error(
+      [&] { hnn::read_idx_images(path); },
+      path +
+          ": the header promises 65536 images of 128 × 128 pixels, 1073741824 bytes, more "
+          "than the ceiling of 268435456 (a corrupt header? if not, pass a larger max_bytes");
+  hnn_test::check_file_error([&] { hnn::parse_idx_images(file.data(), file.size(), "mem"); },
+                             "more than the ceiling of 268435456");
+  CHECK(largest.bytes() < (std::size_t(1) << 20));  // the decompressor's buffers, no more
+
+  // The committed seed: 64 KB that expand to 64 MiB, over a ceiling of 16 MiB.
+  const std::string seed = hnn_test::data_file("gzip_bomb.idx.gz");
+  hnn_test::check_file_error(
+      [&] { hnn::read_idx_images(seed, hnn::PixelScale::unit, std::uint64_t(1) << 24); },
+      "4096 images of 128 × 128 pixels, 67108864 bytes, more than the ceiling of 16777216");
+  CHECK(largest.bytes() < (std::size_t(1) << 20));
+  hnn_test::check_throws_with<hnn::ArgumentError>(
+      [&] { hnn::read_idx_images(seed, hnn::PixelScale::unit, 0); }, "max_bytes must be 1 …");
+}
+
 #else
 
 TEST_CASE("IDX without zlib: a .gz file is a FileError saying hnn was built without zlib") {
@@ -280,8 +360,10 @@ TEST_CASE("IDX from memory: every truncation and every header byte corrupted is 
   hnn_test::check_throws_with<hnn::FileError>(
       [&] { hnn::parse_idx_labels(lb.data(), lb.size() - 1, "short"); },
       "short: truncated: the header promises 3 labels");
-  // gzip data handed over as raw IDX bytes: the magic check says what it looks like.
+  // gzip bytes in memory: decompressed with zlib (this one is cut short);
+  // without zlib the magic check says what they look like.
   const Bytes gz = {0x1f, 0x8b, 0x08, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
   hnn_test::check_throws_with<hnn::FileError>(
-      [&] { hnn::parse_idx_images(gz.data(), gz.size(), "gz"); }, "the data looks gzip-compressed");
+      [&] { hnn::parse_idx_images(gz.data(), gz.size(), "gz"); },
+      hnn::idx_reads_gzip ? "gz: " : "the data looks gzip-compressed");
 }

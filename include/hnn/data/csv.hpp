@@ -21,8 +21,9 @@
 // file, the line and the column, counted from 1 as editors and spreadsheets
 // do: a row with more or fewer cells than the header (ragged), a cell that is
 // not a number (empty, "NA", "abc"), a number that is not finite ("nan",
-// "inf", or too large for the Scalar type), a label that is not a class index,
-// an unterminated quote, an empty file, a header with no rows under it.
+// "inf", or too large for the Scalar type), a label that is not a class index
+// (an integer 0 … csv_max_label), an unterminated quote, an empty file, a
+// header with no rows under it, line ends of a lone \r.
 
 #include <cerrno>
 #include <charconv>
@@ -42,6 +43,11 @@
 #include "hnn/core/types.hpp"
 
 namespace hnn {
+
+// The largest label read_csv accepts: 2^24 − 1. A class index must stay exact
+// in a float (one-hot targets and predicted classes pass through the model's
+// Scalar), and 2^24 classes is far beyond any model a CSV file feeds.
+inline constexpr int csv_max_label = (1 << 24) - 1;
 
 struct CsvOptions {
   char delimiter = ',';
@@ -244,6 +250,12 @@ CsvData<Scalar> read_csv(std::istream& in, const std::string& file, const CsvLab
     if (line_no == 1 && line.size() >= 3 && line.compare(0, 3, "\xEF\xBB\xBF") == 0)
       line.erase(0, 3);
     if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.find('\r') != std::string::npos) {
+      throw FileError(csv_where({file, line_no}) +
+                      ": a carriage return (\\r) inside the line: are the line ends \\r alone "
+                      "(classic Mac OS)? hnn reads \\n and \\r\\n; convert them, e.g. "
+                      "tr '\\r' '\\n' < in.csv > out.csv");
+    }
     bool blank = true;
     for (char ch : line)
       if (!csv_space(ch)) {
@@ -274,8 +286,12 @@ CsvData<Scalar> read_csv(std::istream& in, const std::string& file, const CsvLab
       };
       if (!csv_parse_number(cell, v, why)) fail(why);
       if (c == label_col) {
-        if (!(v >= 0 && v <= double(std::numeric_limits<int>::max()) && v == std::floor(v))) {
+        if (!(v >= 0 && v == std::floor(v))) {
           fail("label " + csv_quoted(cell) + " is not a class index (an integer >= 0)");
+        }
+        if (v > double(csv_max_label)) {
+          fail("label " + csv_quoted(cell) + " is larger than a class index can be (at most " +
+               std::to_string(csv_max_label) + ")");
         }
         labels.push_back(int(v));
         if (int(v) > max_label) max_label = int(v);

@@ -14,15 +14,18 @@
 // 16 + count·rows·cols bytes; a labels file starts with 0x00000801 and holds
 // 8 + count bytes. The reader checks all of it: the magic number, the type
 // byte, the number of dimensions, sizes that are zero or absurd (a side over
-// idx_max_side, a count over idx_max_count, more than idx_max_bytes of data),
-// a file shorter than its header promises (truncated) or longer (trailing
-// bytes), and labels outside 0 … num_classes − 1. Each problem is a FileError
-// that names the file and says what is wrong.
+// idx_max_side, a count over idx_max_count, more data than the ceiling
+// max_bytes, by default idx_default_max_bytes = 256 MiB), a file shorter than
+// its header promises (truncated) or longer (trailing bytes), and labels
+// outside 0 … num_classes − 1. Each problem is a FileError that names the
+// file and says what is wrong; so is running out of memory.
 //
 // The bytes come through a bounded reader: nothing is indexed by a size read
 // from the file, and the data buffer grows with the data that actually
 // arrives, so a header that lies about its sizes costs neither a crash nor a
-// huge allocation.
+// huge allocation. A compressed file can hold far more than its size (a
+// megabyte of gzip expands to a gigabyte of zeros), so the ceiling is checked
+// against the header's promise before any of the data is read.
 //
 // Images come out as a (rows·cols × count) matrix, one image per column, its
 // pixels in row-major order, scaled to [0, 1] (x = byte / 255) unless
@@ -30,8 +33,9 @@
 //
 // gzip: when hnn is built with zlib (HNN_HAVE_ZLIB=1, which the CMake target
 // sets when zlib is found), a file whose content starts with the gzip magic
-// bytes 1f 8b is decompressed on the fly, whatever its name. Without zlib such
-// a file is a FileError that says so.
+// bytes 1f 8b is decompressed on the fly, whatever its name; bytes after the
+// last gzip member are trailing data, refused like a plain file's. Without
+// zlib such a file is a FileError that says so.
 
 #include <algorithm>
 #include <array>
@@ -41,6 +45,7 @@
 #include <cstring>
 #include <filesystem>
 #include <memory>
+#include <new>
 #include <sstream>
 #include <string>
 #include <system_error>
@@ -59,8 +64,14 @@ namespace hnn {
 enum class PixelScale { unit, raw };
 
 // What the reader accepts: larger sizes are taken for a corrupt header.
-inline constexpr std::uint32_t idx_max_side = 4096;                     // rows, cols
-inline constexpr std::uint32_t idx_max_count = 100'000'000;             // images or labels
+inline constexpr std::uint32_t idx_max_side = 4096;          // rows, cols
+inline constexpr std::uint32_t idx_max_count = 100'000'000;  // images or labels
+// The default ceiling on an images file's data, checked against what the
+// header promises before anything is allocated: 2^28 bytes (256 MiB of
+// pixels, 1 GiB as a float matrix). MNIST and Fashion-MNIST's training sets
+// are 47 MB; a larger data set passes its own ceiling (max_bytes) to the
+// readers, up to idx_max_bytes.
+inline constexpr std::uint64_t idx_default_max_bytes = std::uint64_t(1) << 28;
 inline constexpr std::uint64_t idx_max_bytes = std::uint64_t(1) << 32;  // data bytes
 
 // Whether this build reads gzip-compressed IDX files (built with zlib).
@@ -165,52 +176,111 @@ class IdxFileSource : public IdxSource {
 };
 
 #if defined(HNN_HAVE_ZLIB) && HNN_HAVE_ZLIB
-struct GzCloser {
-  void operator()(gzFile f) const { gzclose(f); }
-};
-
-// A gzip file, decompressed by zlib.
-class IdxGzSource : public IdxSource {
+// gzip data from another source (a file, bytes in memory), decompressed by
+// zlib's inflate. Members that follow one another are read as one stream,
+// as gunzip does; anything else after the last member is trailing data,
+// refused as a plain IDX file's trailing bytes are (end_problem()). The
+// decompressed bytes come out only as read() asks for them, so what a small
+// file expands to is bounded by what the header promised (and by the
+// ceiling on that), not by the file.
+class IdxGzipSource : public IdxSource {
  public:
-  explicit IdxGzSource(const std::string& path) : name_(path) {
-    f_.reset(gzopen(path.c_str(), "rb"));
-    if (!f_) throw FileError(path + ": cannot open gzip file");
+  IdxGzipSource(std::unique_ptr<IdxSource> raw, std::string name)
+      : raw_(std::move(raw)), name_(std::move(name)), in_(1 << 16) {
+    z_.zalloc = Z_NULL;
+    z_.zfree = Z_NULL;
+    z_.opaque = Z_NULL;
+    z_.next_in = Z_NULL;
+    z_.avail_in = 0;
+    if (inflateInit2(&z_, 16 + MAX_WBITS) != Z_OK) {  // 16 +: a gzip wrapper, not zlib's
+      throw FileError(name_ + ": cannot start the gzip decompressor");
+    }
   }
+  IdxGzipSource(const IdxGzipSource&) = delete;
+  IdxGzipSource& operator=(const IdxGzipSource&) = delete;
+  ~IdxGzipSource() override { inflateEnd(&z_); }
 
   std::size_t read(unsigned char* dst, std::size_t n) override {
     std::size_t got = 0;
-    while (got < n) {
-      const auto want = static_cast<unsigned>(std::min<std::size_t>(n - got, 1u << 30));
-      const int k = gzread(f_.get(), dst + got, want);
-      if (k < 0) throw FileError(name_ + ": corrupt gzip data (" + message() + ")");
-      if (k == 0) break;
-      got += static_cast<std::size_t>(k);
+    while (got < n && !done_) {
+      if (member_ended_) {  // another member follows, or trailing data, or the end
+        if (!next_member()) break;
+        continue;
+      }
+      if (z_.avail_in == 0 && !refill()) {
+        problem_ = "the gzip stream is truncated (unexpected end of file)";
+        done_ = true;
+        break;
+      }
+      const auto want = static_cast<uInt>(std::min<std::size_t>(n - got, 1u << 30));
+      z_.next_out = dst + got;
+      z_.avail_out = want;
+      const int rc = inflate(&z_, Z_NO_FLUSH);
+      got += want - z_.avail_out;
+      if (rc == Z_STREAM_END) {
+        member_ended_ = true;
+      } else if (rc != Z_OK && rc != Z_BUF_ERROR) {
+        throw FileError(name_ + ": corrupt gzip data (" + (z_.msg ? z_.msg : "error") + ")");
+      }
     }
     return got;
   }
 
-  // zlib reports a stream that stops mid-way as Z_BUF_ERROR, not as a read
-  // error: the data simply ends early.
-  std::string end_problem() override {
-    int err = Z_OK;
-    gzerror(f_.get(), &err);
-    if (err == Z_OK) return {};
-    if (err == Z_BUF_ERROR) return "the gzip stream is truncated (unexpected end of file)";
-    return "corrupt gzip data (" + message() + ")";
-  }
+  std::string end_problem() override { return problem_; }
 
  private:
-  // zlib's message, without the "path: " it puts in front.
-  std::string message() {
-    int err = Z_OK;
-    const char* msg = gzerror(f_.get(), &err);
-    std::string m = msg ? msg : "unknown error";
-    if (m.rfind(name_ + ": ", 0) == 0) m.erase(0, name_.size() + 2);
-    return m;
+  // More compressed bytes into in_; false at the end of the source.
+  bool refill() {
+    const std::size_t k = raw_->read(in_.data(), in_.size());
+    z_.next_in = in_.data();
+    z_.avail_in = static_cast<uInt>(k);
+    return k > 0;
   }
 
-  std::unique_ptr<gzFile_s, GzCloser> f_;
+  // At least two bytes of input in hand (a gzip magic), unless the source
+  // ends first.
+  void fill_two() {
+    while (z_.avail_in < 2) {
+      if (z_.avail_in > 0) std::memmove(in_.data(), z_.next_in, z_.avail_in);
+      z_.next_in = in_.data();
+      const std::size_t k = raw_->read(in_.data() + z_.avail_in, in_.size() - z_.avail_in);
+      if (k == 0) return;
+      z_.avail_in += static_cast<uInt>(k);
+    }
+  }
+
+  // After a member: start the next one if its magic follows (true), else end
+  // the data, cleanly or with trailing bytes (false).
+  bool next_member() {
+    fill_two();
+    if (z_.avail_in >= 2 && z_.next_in[0] == 0x1f && z_.next_in[1] == 0x8b) {
+      inflateReset(&z_);
+      member_ended_ = false;
+      return true;
+    }
+    if (z_.avail_in > 0) trailing(z_.avail_in);
+    done_ = true;
+    return false;
+  }
+
+  // `already` trailing bytes are in hand; count the rest and end the data.
+  void trailing(std::uint64_t already) {
+    std::uint64_t extra = already;
+    for (std::size_t k; (k = raw_->read(in_.data(), in_.size())) > 0;)
+      extra += k;
+    problem_ = std::to_string(extra) + " trailing byte" + (extra == 1 ? "" : "s") +
+               " after the end of the gzip data (a plain IDX file with bytes after its data is "
+               "refused too)";
+    z_.avail_in = 0;
+  }
+
+  std::unique_ptr<IdxSource> raw_;
   std::string name_;
+  std::vector<unsigned char> in_;
+  z_stream z_{};
+  bool member_ended_ = false;
+  bool done_ = false;
+  std::string problem_;
 };
 #endif
 
@@ -231,10 +301,10 @@ inline std::unique_ptr<IdxSource> open_idx_source(const std::string& path) {
   head.resize(std::fread(head.data(), 1, 2, f.get()));
   if (std::ferror(f.get())) throw FileError(path + ": read error");
   const bool gzip = head.size() == 2 && head[0] == 0x1f && head[1] == 0x8b;
+  auto plain = std::make_unique<IdxFileSource>(std::move(f), path, std::move(head));
   if (gzip) {
 #if defined(HNN_HAVE_ZLIB) && HNN_HAVE_ZLIB
-    f.reset();
-    return std::make_unique<IdxGzSource>(path);
+    return std::make_unique<IdxGzipSource>(std::move(plain), path);
 #else
     throw FileError(path +
                     ": is gzip-compressed, but hnn was built without zlib (build with zlib, "
@@ -243,7 +313,7 @@ inline std::unique_ptr<IdxSource> open_idx_source(const std::string& path) {
                     path + ")");
 #endif
   }
-  return std::make_unique<IdxFileSource>(std::move(f), path, std::move(head));
+  return plain;
 }
 
 // Reads exactly n bytes into dst, or says how many there were.
@@ -373,7 +443,12 @@ inline std::vector<unsigned char> read_idx_payload(IdxSource& src, const std::st
 }
 
 template <typename Scalar>
-IdxDataset<Scalar> read_idx_images(IdxSource& src, const std::string& name, PixelScale scale) {
+IdxDataset<Scalar> read_idx_images(IdxSource& src, const std::string& name, PixelScale scale,
+                                   std::uint64_t max_bytes) {
+  if (max_bytes == 0 || max_bytes > idx_max_bytes) {
+    throw ArgumentError("read_idx_images: max_bytes must be 1 … " + std::to_string(idx_max_bytes) +
+                        ", got " + std::to_string(max_bytes));
+  }
   const IdxHeader h = read_idx_header(src, name, 3);
   const std::uint64_t count = h.dims[0], rows = h.dims[1], cols = h.dims[2];
   const std::uint64_t pixels = rows * cols;  // ≤ 4096², no overflow
@@ -381,10 +456,13 @@ IdxDataset<Scalar> read_idx_images(IdxSource& src, const std::string& name, Pixe
   const std::uint64_t n = count * pixels;
   const std::string promise = std::to_string(count) + " images of " + std::to_string(rows) + " × " +
                               std::to_string(cols) + " pixels";
-  if (n > idx_max_bytes) {
+  if (n > max_bytes) {
     throw FileError(name + ": the header promises " + promise + ", " + std::to_string(n) +
-                    " bytes, more than hnn reads (" + std::to_string(idx_max_bytes) +
-                    "): a corrupt header?");
+                    " bytes, more than the ceiling of " + std::to_string(max_bytes) +
+                    (max_bytes < idx_max_bytes
+                         ? " (a corrupt header? if not, pass a larger max_bytes, at most " +
+                               std::to_string(idx_max_bytes) + ")"
+                         : ": a corrupt header?"));
   }
   const std::vector<unsigned char> bytes = read_idx_payload(src, name, n, promise);
   std::array<Scalar, 256> value{};
@@ -421,30 +499,62 @@ inline Labels read_idx_labels(IdxSource& src, const std::string& name, int num_c
   return y;
 }
 
+// Runs a read, turning running out of memory into a FileError naming the file.
+template <typename F>
+auto idx_guard_memory(const std::string& name, F&& read) -> decltype(read()) {
+  try {
+    return read();
+  } catch (const std::bad_alloc&) {
+    throw FileError(name + ": not enough memory to hold the data it holds");
+  }
+}
+
+// Bytes in memory, decompressed if they are gzip (by their first two bytes).
+inline std::unique_ptr<IdxSource> memory_idx_source(const unsigned char* data, std::size_t size,
+                                                    const std::string& name) {
+  auto plain = std::make_unique<IdxMemorySource>(data, size);
+#if defined(HNN_HAVE_ZLIB) && HNN_HAVE_ZLIB
+  if (size >= 2 && data[0] == 0x1f && data[1] == 0x8b)
+    return std::make_unique<IdxGzipSource>(std::move(plain), name);
+#else
+  (void)name;
+#endif
+  return plain;
+}
+
 }  // namespace detail
 
 // Reads an IDX images file (magic 0x00000803): a (rows·cols × count) matrix,
 // one image per column, in [0, 1] (PixelScale::unit) or 0 … 255 (raw).
+// At most max_bytes of pixels (idx_default_max_bytes: 256 MiB).
 template <typename Scalar = float>
-Matrix<Scalar> read_idx_images(const std::string& path, PixelScale scale = PixelScale::unit) {
-  auto src = detail::open_idx_source(path);
-  return detail::read_idx_images<Scalar>(*src, path, scale).X;
+Matrix<Scalar> read_idx_images(const std::string& path, PixelScale scale = PixelScale::unit,
+                               std::uint64_t max_bytes = idx_default_max_bytes) {
+  return detail::idx_guard_memory(path, [&] {
+    auto src = detail::open_idx_source(path);
+    return detail::read_idx_images<Scalar>(*src, path, scale, max_bytes).X;
+  });
 }
 
 // Reads an IDX labels file (magic 0x00000801); every label must be
 // 0 … num_classes − 1.
 inline Labels read_idx_labels(const std::string& path, int num_classes = 10) {
-  auto src = detail::open_idx_source(path);
-  return detail::read_idx_labels(*src, path, num_classes);
+  return detail::idx_guard_memory(path, [&] {
+    auto src = detail::open_idx_source(path);
+    return detail::read_idx_labels(*src, path, num_classes);
+  });
 }
 
 // Reads an images file and its labels file, which must hold the same count.
 template <typename Scalar = float>
 IdxDataset<Scalar> read_idx_dataset(const std::string& images_path, const std::string& labels_path,
-                                    PixelScale scale = PixelScale::unit, int num_classes = 10) {
+                                    PixelScale scale = PixelScale::unit, int num_classes = 10,
+                                    std::uint64_t max_bytes = idx_default_max_bytes) {
   Labels y = read_idx_labels(labels_path, num_classes);  // small: read first
-  auto src = detail::open_idx_source(images_path);
-  IdxDataset<Scalar> data = detail::read_idx_images<Scalar>(*src, images_path, scale);
+  IdxDataset<Scalar> data = detail::idx_guard_memory(images_path, [&] {
+    auto src = detail::open_idx_source(images_path);
+    return detail::read_idx_images<Scalar>(*src, images_path, scale, max_bytes);
+  });
   if (data.X.cols() != y.size()) {
     throw FileError("IDX count mismatch: " + images_path + " holds " +
                     std::to_string(data.X.cols()) + " images but " + labels_path + " holds " +
@@ -454,20 +564,25 @@ IdxDataset<Scalar> read_idx_dataset(const std::string& images_path, const std::s
   return data;
 }
 
-// The same readers over bytes in memory (uncompressed IDX); `name` stands
-// for the file name in error messages.
+// The same readers over bytes in memory (plain, or gzip as a file would be);
+// `name` stands for the file name in error messages.
 template <typename Scalar = float>
 IdxDataset<Scalar> parse_idx_images(const unsigned char* data, std::size_t size,
                                     const std::string& name = "<memory>",
-                                    PixelScale scale = PixelScale::unit) {
-  detail::IdxMemorySource src(data, size);
-  return detail::read_idx_images<Scalar>(src, name, scale);
+                                    PixelScale scale = PixelScale::unit,
+                                    std::uint64_t max_bytes = idx_default_max_bytes) {
+  return detail::idx_guard_memory(name, [&] {
+    auto src = detail::memory_idx_source(data, size, name);
+    return detail::read_idx_images<Scalar>(*src, name, scale, max_bytes);
+  });
 }
 
 inline Labels parse_idx_labels(const unsigned char* data, std::size_t size,
                                const std::string& name = "<memory>", int num_classes = 10) {
-  detail::IdxMemorySource src(data, size);
-  return detail::read_idx_labels(src, name, num_classes);
+  return detail::idx_guard_memory(name, [&] {
+    auto src = detail::memory_idx_source(data, size, name);
+    return detail::read_idx_labels(*src, name, num_classes);
+  });
 }
 
 }  // namespace hnn

@@ -8,8 +8,9 @@ rewrites them identically (gzip with mtime 0):  python3 generate.py
 Valid IDX: images_3x4x5.idx (3 images of 4 x 5 pixels; pixel (r, c) of image
 k is (37k + 11r + 3c) mod 256, except image 0's first pixel 0 and image 2's
 last 255), labels_3.idx (7, 0, 9), labels_4.idx (7, 0, 9, 1), and the gzip
-form images_3x4x5.idx.gz. Every other .idx / .idx.gz file is malformed in the
-one way its name says. The fuzzers use *.idx, *.idx.gz and *.csv here as
+form images_3x4x5.idx.gz, which two_members.idx.gz splits into two gzip
+members. Every other .idx / .idx.gz file is malformed in the one way its name
+says (gzip_bomb.idx.gz is valid, but larger than a reader's ceiling). The fuzzers use *.idx, *.idx.gz and *.csv here as
 their seed corpus.
 """
 
@@ -81,6 +82,15 @@ def main():
     crc = bytearray(compressed)
     crc[-8] ^= 0xFF
     write("bad_crc.idx.gz", bytes(crc))
+    # A byte after the gzip member: refused, as trailing_bytes.idx is.
+    write("trailing_bytes.idx.gz", compressed + b"\x00")
+    # Two members one after the other (as `cat a.gz b.gz` makes): one stream.
+    write("two_members.idx.gz", gz(images[:20]) + gz(images[20:]))
+    # 64 KB that expand to 64 MiB: a header promising 4096 images of
+    # 128 x 128, then 64 members of 1 MiB of zeros. Over the ceiling a reader
+    # is given, it must fail before allocating; the IDX fuzzer's seed.
+    zeros = gz(bytes(1 << 20))
+    write("gzip_bomb.idx.gz", gz(images_header(4096, 128, 128)) + zeros * 64)
 
     # CSV files.
     write("valid.csv",
@@ -93,6 +103,10 @@ def main():
     write("crlf_bom.csv", b"\xef\xbb\xbfa,b,label\r\n1,2,1\r\n3,4,0\r\n")
     write("no_header.csv", b"1,2,3\n4,5,6\n")
     write("empty.csv", b"")
+    # A label that overflows an int once 1 is added (num_classes = max + 1).
+    write("label_overflow.csv", b"x,label\n0.5,2147483647\n")
+    # Line ends of a lone carriage return (classic Mac OS).
+    write("cr_only.csv", b"a,label\r1,0\r2,1\r")
     write("blank_lines.csv", b"\n  \n\r\n")
     write("header_only.csv", b"a,b,label\n")
     write("ragged.csv", b"a,b,label\n1,2,0\n3,4\n")
