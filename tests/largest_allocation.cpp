@@ -26,19 +26,53 @@ std::atomic<std::size_t> largest{0};
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 #endif
-void* operator new(std::size_t n) {
+//
+// The whole family is replaced, arrays and nothrow forms included, so that
+// every pointer operator new gives is malloc's and every delete frees it:
+// AddressSanitizer, which supplies any form not replaced here, reports a
+// block from its own operator new[] freed by this operator delete as a
+// mismatch. (The aligned forms stay the library's, in matched pairs.)
+namespace {
+void* counted_malloc(std::size_t n) noexcept {
   if (watchers.load(std::memory_order_relaxed) > 0) {
     std::size_t seen = largest.load(std::memory_order_relaxed);
     while (n > seen && !largest.compare_exchange_weak(seen, n, std::memory_order_relaxed)) {
     }
   }
-  if (void* p = std::malloc(n ? n : 1)) return p;
+  return std::malloc(n ? n : 1);
+}
+}  // namespace
+
+void* operator new(std::size_t n) {
+  if (void* p = counted_malloc(n)) return p;
   throw std::bad_alloc();
+}
+void* operator new[](std::size_t n) {
+  if (void* p = counted_malloc(n)) return p;
+  throw std::bad_alloc();
+}
+void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
+  return counted_malloc(n);
+}
+void* operator new[](std::size_t n, const std::nothrow_t&) noexcept {
+  return counted_malloc(n);
 }
 void operator delete(void* p) noexcept {
   std::free(p);
 }
+void operator delete[](void* p) noexcept {
+  std::free(p);
+}
 void operator delete(void* p, std::size_t) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p, std::size_t) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, const std::nothrow_t&) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p, const std::nothrow_t&) noexcept {
   std::free(p);
 }
 

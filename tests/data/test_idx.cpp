@@ -314,6 +314,12 @@ TEST_CASE("IDX with zlib: a megabyte of gzip that expands to a gigabyte fails be
   CHECK(largest.bytes() < (std::size_t(1) << 20));
   hnn_test::check_throws_with<hnn::ArgumentError>(
       [&] { hnn::read_idx_images(seed, hnn::PixelScale::unit, 0); }, "max_bytes must be 1 …");
+  // Labels have the same ceiling (a label is a byte in the file, an int in memory).
+  const Bytes labels = hnn_test::idx_labels({1, 2, 3, 4, 5});
+  hnn_test::check_file_error(
+      [&] { hnn::parse_idx_labels(labels.data(), labels.size(), "l", 10, 4); },
+      "l: the header promises 5 labels, 5 bytes, more than the ceiling of 4");
+  CHECK(hnn::parse_idx_labels(labels.data(), labels.size(), "l", 10, 5).size() == 5);
 }
 
 #else

@@ -442,13 +442,31 @@ inline std::vector<unsigned char> read_idx_payload(IdxSource& src, const std::st
   return data;
 }
 
+// Throws ArgumentError unless max_bytes is a ceiling the readers take.
+inline void check_max_bytes(const char* who, std::uint64_t max_bytes) {
+  if (max_bytes == 0 || max_bytes > idx_max_bytes) {
+    throw ArgumentError(std::string(who) + ": max_bytes must be 1 … " +
+                        std::to_string(idx_max_bytes) + ", got " + std::to_string(max_bytes));
+  }
+}
+
+// Throws FileError when the n data bytes the header promises are over the
+// ceiling: before any of them is read.
+inline void check_ceiling(const std::string& name, std::uint64_t n, std::uint64_t max_bytes,
+                          const std::string& promise) {
+  if (n <= max_bytes) return;
+  throw FileError(name + ": the header promises " + promise + ", " + std::to_string(n) +
+                  " bytes, more than the ceiling of " + std::to_string(max_bytes) +
+                  (max_bytes < idx_max_bytes
+                       ? " (a corrupt header? if not, pass a larger max_bytes, at most " +
+                             std::to_string(idx_max_bytes) + ")"
+                       : ": a corrupt header?"));
+}
+
 template <typename Scalar>
 IdxDataset<Scalar> read_idx_images(IdxSource& src, const std::string& name, PixelScale scale,
                                    std::uint64_t max_bytes) {
-  if (max_bytes == 0 || max_bytes > idx_max_bytes) {
-    throw ArgumentError("read_idx_images: max_bytes must be 1 … " + std::to_string(idx_max_bytes) +
-                        ", got " + std::to_string(max_bytes));
-  }
+  check_max_bytes("read_idx_images", max_bytes);
   const IdxHeader h = read_idx_header(src, name, 3);
   const std::uint64_t count = h.dims[0], rows = h.dims[1], cols = h.dims[2];
   const std::uint64_t pixels = rows * cols;  // ≤ 4096², no overflow
@@ -456,14 +474,7 @@ IdxDataset<Scalar> read_idx_images(IdxSource& src, const std::string& name, Pixe
   const std::uint64_t n = count * pixels;
   const std::string promise = std::to_string(count) + " images of " + std::to_string(rows) + " × " +
                               std::to_string(cols) + " pixels";
-  if (n > max_bytes) {
-    throw FileError(name + ": the header promises " + promise + ", " + std::to_string(n) +
-                    " bytes, more than the ceiling of " + std::to_string(max_bytes) +
-                    (max_bytes < idx_max_bytes
-                         ? " (a corrupt header? if not, pass a larger max_bytes, at most " +
-                               std::to_string(idx_max_bytes) + ")"
-                         : ": a corrupt header?"));
-  }
+  check_ceiling(name, n, max_bytes, promise);
   const std::vector<unsigned char> bytes = read_idx_payload(src, name, n, promise);
   std::array<Scalar, 256> value{};
   for (int b = 0; b < 256; ++b)
@@ -478,15 +489,18 @@ IdxDataset<Scalar> read_idx_images(IdxSource& src, const std::string& name, Pixe
   return out;
 }
 
-inline Labels read_idx_labels(IdxSource& src, const std::string& name, int num_classes) {
+inline Labels read_idx_labels(IdxSource& src, const std::string& name, int num_classes,
+                              std::uint64_t max_bytes) {
   if (num_classes < 1 || num_classes > 256) {
     throw ArgumentError("read_idx_labels: num_classes must be 1 … 256 (a label is one byte), got " +
                         std::to_string(num_classes));
   }
+  check_max_bytes("read_idx_labels", max_bytes);
   const IdxHeader h = read_idx_header(src, name, 1);
   const std::uint64_t count = h.dims[0];
-  const std::vector<unsigned char> bytes =
-      read_idx_payload(src, name, count, std::to_string(count) + " labels");
+  const std::string promise = std::to_string(count) + " labels";
+  check_ceiling(name, count, max_bytes, promise);
+  const std::vector<unsigned char> bytes = read_idx_payload(src, name, count, promise);
   Labels y(static_cast<Index>(count));
   for (std::size_t i = 0; i < bytes.size(); ++i) {
     if (bytes[i] >= num_classes) {
@@ -538,10 +552,12 @@ Matrix<Scalar> read_idx_images(const std::string& path, PixelScale scale = Pixel
 
 // Reads an IDX labels file (magic 0x00000801); every label must be
 // 0 … num_classes − 1.
-inline Labels read_idx_labels(const std::string& path, int num_classes = 10) {
+// 0 … num_classes − 1; at most max_bytes of them (idx_default_max_bytes).
+inline Labels read_idx_labels(const std::string& path, int num_classes = 10,
+                              std::uint64_t max_bytes = idx_default_max_bytes) {
   return detail::idx_guard_memory(path, [&] {
     auto src = detail::open_idx_source(path);
-    return detail::read_idx_labels(*src, path, num_classes);
+    return detail::read_idx_labels(*src, path, num_classes, max_bytes);
   });
 }
 
@@ -550,7 +566,7 @@ template <typename Scalar = float>
 IdxDataset<Scalar> read_idx_dataset(const std::string& images_path, const std::string& labels_path,
                                     PixelScale scale = PixelScale::unit, int num_classes = 10,
                                     std::uint64_t max_bytes = idx_default_max_bytes) {
-  Labels y = read_idx_labels(labels_path, num_classes);  // small: read first
+  Labels y = read_idx_labels(labels_path, num_classes, max_bytes);  // small: read first
   IdxDataset<Scalar> data = detail::idx_guard_memory(images_path, [&] {
     auto src = detail::open_idx_source(images_path);
     return detail::read_idx_images<Scalar>(*src, images_path, scale, max_bytes);
@@ -578,10 +594,11 @@ IdxDataset<Scalar> parse_idx_images(const unsigned char* data, std::size_t size,
 }
 
 inline Labels parse_idx_labels(const unsigned char* data, std::size_t size,
-                               const std::string& name = "<memory>", int num_classes = 10) {
+                               const std::string& name = "<memory>", int num_classes = 10,
+                               std::uint64_t max_bytes = idx_default_max_bytes) {
   return detail::idx_guard_memory(name, [&] {
     auto src = detail::memory_idx_source(data, size, name);
-    return detail::read_idx_labels(*src, name, num_classes);
+    return detail::read_idx_labels(*src, name, num_classes, max_bytes);
   });
 }
 
