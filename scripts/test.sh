@@ -28,6 +28,13 @@ jobs=${HNN_JOBS:-2}
 # ccache: paths under the checkout are hashed relative to it, so another
 # clone of hnn (CI's, say) reuses what this one compiled.
 export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$root}
+# The clang builds keep line tables (-gline-tables-only), and an object with
+# debug information holds the folder it was compiled in, so ccache hashes
+# that folder too: another clone would miss every time. Writing the paths
+# relative to the checkout (-ffile-prefix-map, which ccache does not hash)
+# makes the objects, and their hashes, the same in every clone; sanitizer
+# reports then name files as ./include/hnn/….
+prefix_map="-ffile-prefix-map=$root=."
 start=$SECONDS
 declare -a summary=()
 failed=0
@@ -142,7 +149,8 @@ fuzz() {
   section "fuzzing: $seconds s per target, in $dir"
   hnn_prepare_build_dir "$dir"
   if ! cmake -S . -B "$dir" -G "$HNN_GENERATOR" -DCMAKE_CXX_COMPILER=clang++ \
-      -DCMAKE_BUILD_TYPE=Release -DHNN_BUILD_TESTS=OFF -DHNN_BUILD_EXAMPLES=OFF \
+      -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS="$prefix_map" \
+      -DHNN_BUILD_TESTS=OFF -DHNN_BUILD_EXAMPLES=OFF \
       -DHNN_BUILD_FUZZERS=ON -DHNN_WERROR=ON >/dev/null ||
     ! cmake --build "$dir" -j "$jobs"; then
     record FAILED "fuzzing: build"
@@ -175,7 +183,7 @@ fetch_data
 HNN_EXTRA_CMAKE_ARGS="-DHNN_WITH_OPENMP=ON" build_and_test gcc-cxx17 g++ 17 "-O2"
 # clang++ in C++20, with AddressSanitizer and UndefinedBehaviorSanitizer at -O1
 # (HNN_SANITIZE): the whole suite and the examples under the sanitizers.
-HNN_EXTRA_CMAKE_ARGS="-DHNN_SANITIZE=ON" build_and_test clang-cxx20 clang++ 20 "-O1 -DNDEBUG"
+HNN_EXTRA_CMAKE_ARGS="-DHNN_SANITIZE=ON" build_and_test clang-cxx20 clang++ 20 "-O1 -DNDEBUG $prefix_map"
 fuzz
 
 # --- summary -------------------------------------------------------------------
