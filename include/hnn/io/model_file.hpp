@@ -25,8 +25,12 @@
 // crash mid-save leaves the old file (or none), never half of one.
 // load_model rebuilds a model from the file alone; load_weights fills a model
 // built in code after checking that its architecture is the file's. Both
-// check everything (magic, version, checksum, scalar type, sizes, names) and
-// throw FileError naming the file and what is wrong.
+// check everything (magic, version, checksum, scalar type, sizes, names,
+// values that must be finite) and throw FileError naming the file and what is
+// wrong. Nothing is sized from a number the bytes present cannot back: counts
+// and tensor sizes are checked against the bytes left, and a layer's settings
+// against the tensors read before the layer is built (LayerRegistry's
+// Values); running out of memory is a FileError too.
 
 #include <cmath>
 #include <cstring>
