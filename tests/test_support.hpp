@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "heap_watch.hpp"
 #include "hnn/hnn.hpp"
 
 #if defined(_OPENMP)
@@ -25,17 +26,6 @@ namespace hnn_test {
 // The checkout's root folder, where the fixtures and data files are
 // (tests/source_dir.cpp).
 std::string source_dir();
-
-// While one lives, the largest single allocation made through operator new
-// (std::vector, std::string, …) is recorded (tests/largest_allocation.cpp).
-class LargestAllocation {
- public:
-  LargestAllocation();
-  ~LargestAllocation();
-  LargestAllocation(const LargestAllocation&) = delete;
-  LargestAllocation& operator=(const LargestAllocation&) = delete;
-  std::size_t bytes() const;
-};
 
 // A random (rows × cols) matrix whose entries are at least `gap` away from 0:
 // for functions with a kink at 0 (ReLU, LeakyReLU, ELU, SELU, |x|), where

@@ -296,7 +296,7 @@ TEST_CASE("IDX with zlib: a megabyte of gzip that expands to a gigabyte fails be
   TempDir dir;
   const std::string path = dir.file("bomb.idx.gz");
   write_bytes(path, file);
-  const hnn_test::LargestAllocation largest;
+  const hnn_test::HeapWatch heap;
   hnn_test::check_file_error(
       [&] { hnn::read_idx_images(path); },
       path +
@@ -304,14 +304,14 @@ TEST_CASE("IDX with zlib: a megabyte of gzip that expands to a gigabyte fails be
           "than the ceiling of 268435456 (a corrupt header? if not, pass a larger max_bytes");
   hnn_test::check_file_error([&] { hnn::parse_idx_images(file.data(), file.size(), "mem"); },
                              "more than the ceiling of 268435456");
-  CHECK(largest.bytes() < (std::size_t(1) << 20));  // the decompressor's buffers, no more
+  CHECK(heap.largest() < (std::size_t(1) << 20));  // the decompressor's buffers, no more
 
   // The committed seed: 64 KB that expand to 64 MiB, over a ceiling of 16 MiB.
   const std::string seed = hnn_test::data_file("gzip_bomb.idx.gz");
   hnn_test::check_file_error(
       [&] { hnn::read_idx_images(seed, hnn::PixelScale::unit, std::uint64_t(1) << 24); },
       "4096 images of 128 × 128 pixels, 67108864 bytes, more than the ceiling of 16777216");
-  CHECK(largest.bytes() < (std::size_t(1) << 20));
+  CHECK(heap.largest() < (std::size_t(1) << 20));
   hnn_test::check_throws_with<hnn::ArgumentError>(
       [&] { hnn::read_idx_images(seed, hnn::PixelScale::unit, 0); }, "max_bytes must be 1 …");
   // Labels have the same ceiling (a label is a byte in the file, an int in memory).

@@ -104,6 +104,35 @@ TEST_CASE("layer outputs are views of reused buffers, and a smaller batch alloca
   CHECK(Matrix<float>(small).isApprox(expected));
 }
 
+TEST_CASE(
+    "Flatten and Reshape (layers/flatten.hpp, layers/reshape.hpp) are views: no number moves") {
+  const Matrix<float> X = hnn_test::uniform(12, 3, 4);
+  hnn::Reshape<float> reshape(hnn::Shape{3, 4});
+  reshape.set_input_shape(hnn::Shape{12});
+  CHECK(reshape.output_shape() == hnn::Shape{3, 4});
+  CHECK(reshape.describe() == "Reshape(3×4)");
+  CHECK(reshape.settings() == hnn::Settings{{"shape0", 3.0}, {"shape1", 4.0}});
+  const auto Y = reshape.forward(X, hnn::Mode::train);
+  CHECK(Y.data() == X.data());  // Y = X, the same memory
+  const Matrix<float> dY = hnn_test::uniform(12, 3, 5);
+  CHECK(reshape.backward(dY).data() == dY.data());  // dX = dY
+  reshape.set_input_gradient_wanted(false);
+  CHECK(reshape.backward(dY).cols() == 0);
+
+  hnn::Flatten<float> flatten;
+  flatten.set_input_shape(hnn::Shape{3, 4});
+  CHECK(flatten.output_shape() == hnn::Shape{12});
+  CHECK(flatten.forward(X, hnn::Mode::infer).data() == X.data());
+  CHECK(flatten.backward(dY).data() == dY.data());
+
+  // A target of another size names both shapes; an unknown target is refused.
+  hnn_test::check_throws_with<hnn::ShapeError>(
+      [&] { reshape.compute_output_shape(hnn::Shape{13}); },
+      "Reshape(3×4): a sample of 13 has 13 values, 3×4 needs 12");
+  hnn_test::check_throws_with<hnn::ArgumentError>([] { hnn::Reshape<float> r{hnn::Shape()}; },
+                                                  "Reshape: the target shape is unknown");
+}
+
 TEST_CASE("Dense: shape errors name the layer and both shapes") {
   hnn::Random rng(1);
   hnn::Dense<float> d(4, 3, rng);

@@ -229,7 +229,6 @@ TEST_CASE("fit never returns normally with a non-finite parameter, and names it"
 TEST_CASE("a schedule whose rate leaves the finite numbers stops fit before a step with it") {
   const Blobs data(20, 1);
   auto model = small_classifier(1);
-  hnn::SGD<double> sgd_double(0.1);
   hnn::SGD<float> sgd(1e-3);
   auto o = quiet(3, 10);
   // 1e-3 · (1e300)^e: finite at epoch 1 (e = 0), 1e297 at epoch 2 (too large
@@ -239,6 +238,7 @@ TEST_CASE("a schedule whose rate leaves the finite numbers stops fit before a st
   const auto before = model.parameters()[0].value().eval();
   hnn_test::check_throws_with<hnn::ArgumentError>(
       [&] { model.fit(data.X, data.y, hnn::SoftmaxCrossEntropy<float>(), sgd, o); },
+      "LearningRateScheduler: the exponential schedule's rate for epoch 2: optimizer: "
       "learning_rate 1e+297 is too large for the model's scalar type");
   CHECK(model.parameters()[0].value().allFinite());
   CHECK(model.parameters()[0].value() != before);  // epoch 1 trained
@@ -251,10 +251,11 @@ TEST_CASE("a schedule whose rate leaves the finite numbers stops fit before a st
   od.callbacks = {
       std::make_shared<hnn::LearningRateScheduler<double>>(hnn::Schedule::exponential(1e300))};
   const Matrix<double> Xd = data.X.cast<double>();
+  hnn::SGD<double> sgd_double(0.1);
   hnn_test::check_throws_with<hnn::ArgumentError>(
       [&] { dmodel.fit(Xd, data.y, hnn::SoftmaxCrossEntropy<double>(), sgd_double, od); },
-      "LearningRateScheduler: the exponential schedule's rate for epoch 3 must be a finite number "
-      ">= 0, got inf");
+      "LearningRateScheduler: the exponential schedule's rate for epoch 3: optimizer: "
+      "learning_rate must be a finite number >= 0, got inf");
 }
 
 TEST_CASE("fit rejects bad arguments with clear messages") {

@@ -9,7 +9,8 @@
 //    eigen_assert, which this file turns into an exception so the test reports
 //    it instead of aborting. Assertions are on only without NDEBUG, so this
 //    file is built as its own test binary without it (tests/CMakeLists.txt).
-//  - a replaced global operator new that counts every other heap allocation
+//  - the replaced global operator new of tests/heap_watch.cpp, which counts
+//    (hnn_test::HeapWatch) every other heap allocation
 //    (std::string, std::vector, …) made while the guard is up.
 // Shapes stay small and there is one thread: large products take Eigen's GEMM
 // workspace from the heap, which is Eigen's doing, not hnn's.
@@ -40,28 +41,7 @@ struct EigenAssertion : std::logic_error {
 #include "catalogue.hpp"
 #include "hnn/hnn.hpp"
 #include "model/test_layers_with_state.hpp"
-
-namespace {
-bool counting = false;
-long allocations = 0;
-}  // namespace
-
-// GCC cannot see that these replace the global pair together and warns that
-// free() meets operator new's pointer; they are a matched pair.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
-void* operator new(std::size_t n) {
-  if (counting) ++allocations;
-  if (void* p = std::malloc(n ? n : 1)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-  std::free(p);
-}
+#include "test_support.hpp"
 
 namespace {
 
@@ -70,15 +50,12 @@ using hnn::Matrix;
 
 // While it exists, any heap allocation is counted (and Eigen's throw).
 struct NoHeap {
-  NoHeap() {
-    allocations = 0;
-    counting = true;
-    Eigen::internal::set_is_malloc_allowed(false);
-  }
-  ~NoHeap() {
-    Eigen::internal::set_is_malloc_allowed(true);
-    counting = false;
-  }
+  NoHeap() { Eigen::internal::set_is_malloc_allowed(false); }
+  ~NoHeap() { Eigen::internal::set_is_malloc_allowed(true); }
+  NoHeap(const NoHeap&) = delete;
+  NoHeap& operator=(const NoHeap&) = delete;
+  long allocations() const { return heap.count(); }
+  hnn_test::HeapWatch heap;
 };
 
 template <typename F>
@@ -92,7 +69,7 @@ void check_no_allocation(const std::string& what, F&& step) {
     } catch (const EigenAssertion& e) {
       eigen_error = e.what();
     }
-    seen = allocations;
+    seen = guard.allocations();
   }
   INFO(what);
   CHECK_MESSAGE(eigen_error.empty(), eigen_error);
@@ -222,7 +199,7 @@ struct GuardBatches : hnn::Callback<float> {
     if (s.batch == 0) {
       guard = std::make_unique<NoHeap>();
     } else if (s.batch + 1 == s.batches) {
-      worst = std::max(worst, allocations);
+      worst = std::max(worst, guard->allocations());
       guard.reset();
     }
   }
@@ -344,7 +321,7 @@ TEST_CASE("the guard itself works: an allocation is caught") {
   {
     NoHeap guard;
     std::string s(100, 'x');  // std::string allocates
-    seen = allocations;
+    seen = guard.allocations();
   }
   CHECK(seen > 0);
 }

@@ -146,7 +146,8 @@ struct ModelFile {
 // before they were.
 template <typename Scalar>
 void check_finite_tensor(const ByteReader& r, const Matrix<Scalar>& m, const std::string& name) {
-  for (Index n = 0; n < m.size(); ++n) {
+  if (m.allFinite()) return;
+  for (Index n = 0; n < m.size(); ++n) {  // where the first bad value is
     if (!std::isfinite(double(m.data()[n]))) {
       std::ostringstream s;
       s << "tensor " << name << " holds " << m.data()[n] << " at row " << n % m.rows()

@@ -227,13 +227,16 @@ class LearningRateScheduler : public Callback<Scalar> {
   void on_train_begin(TrainingState<Scalar>& s) override { base_ = s.optimizer.learning_rate(); }
   void on_epoch_begin(TrainingState<Scalar>& s) override {
     const double rate = schedule_(s.epoch, base_);
-    // A schedule can leave the finite numbers (γ^e overflows): stop there,
-    // before a step with it, rather than train every weight into inf.
-    check_at_least(
-        "LearningRateScheduler",
-        "the " + schedule_.name() + " schedule's rate for epoch " + std::to_string(s.epoch + 1),
-        rate, 0);
-    s.optimizer.set_learning_rate(rate);
+    // A schedule can leave the numbers an optimizer takes (γ^e overflows):
+    // set_learning_rate refuses such a rate before any step is taken with it,
+    // and the message says which schedule and epoch gave it.
+    try {
+      s.optimizer.set_learning_rate(rate);
+    } catch (const ArgumentError& e) {
+      throw ArgumentError("LearningRateScheduler: the " + schedule_.name() +
+                          " schedule's rate for epoch " + std::to_string(s.epoch + 1) + ": " +
+                          e.what());
+    }
   }
   void on_epoch_end(TrainingState<Scalar>& s) override {
     s.history.record("lr", s.optimizer.learning_rate());

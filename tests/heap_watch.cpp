@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
-// The global operator new of hnn_tests, replaced by one that records the
-// largest single allocation while a hnn_test::LargestAllocation is alive
-// (test_support.hpp): how the tests see that a reader given a file that
-// claims gigabytes never asks for them. An address-space limit cannot do
-// that under AddressSanitizer, which reserves terabytes of shadow memory.
-// Outside a LargestAllocation it is malloc and free, as before.
+// The global operator new of the test binaries (hnn_tests and
+// hnn_no_alloc_tests), replaced by one that, while a hnn_test::HeapWatch is
+// alive (test_support.hpp), counts the allocations and records the largest:
+// how the no-allocation tests see that a steady loop allocates nothing, and
+// how the loader tests see that a file that claims gigabytes never gets them
+// asked for. (An address-space limit cannot do the latter under
+// AddressSanitizer, which reserves terabytes of shadow memory.) Outside a
+// HeapWatch it is malloc and free.
 //
 // Eigen's matrices come from malloc directly, not from operator new, so a
 // matrix a loader sizes from a file is checked another way (the model file
@@ -14,11 +16,12 @@
 #include <cstdlib>
 #include <new>
 
-#include "test_support.hpp"
+#include "heap_watch.hpp"
 
 namespace {
-std::atomic<int> watchers{0};
-std::atomic<std::size_t> largest{0};
+std::atomic<int> heap_watchers{0};
+std::atomic<long> heap_count{0};
+std::atomic<std::size_t> heap_largest{0};
 }  // namespace
 
 // GCC cannot see that these replace the global pair together and warns that
@@ -34,9 +37,10 @@ std::atomic<std::size_t> largest{0};
 // mismatch. (The aligned forms stay the library's, in matched pairs.)
 namespace {
 void* counted_malloc(std::size_t n) noexcept {
-  if (watchers.load(std::memory_order_relaxed) > 0) {
-    std::size_t seen = largest.load(std::memory_order_relaxed);
-    while (n > seen && !largest.compare_exchange_weak(seen, n, std::memory_order_relaxed)) {
+  if (heap_watchers.load(std::memory_order_relaxed) > 0) {
+    heap_count.fetch_add(1, std::memory_order_relaxed);
+    std::size_t seen = heap_largest.load(std::memory_order_relaxed);
+    while (n > seen && !heap_largest.compare_exchange_weak(seen, n, std::memory_order_relaxed)) {
     }
   }
   return std::malloc(n ? n : 1);
@@ -78,15 +82,19 @@ void operator delete[](void* p, const std::nothrow_t&) noexcept {
 
 namespace hnn_test {
 
-LargestAllocation::LargestAllocation() {
-  largest.store(0);
-  ++watchers;
+HeapWatch::HeapWatch() {
+  heap_count.store(0);
+  heap_largest.store(0);
+  ++heap_watchers;
 }
-LargestAllocation::~LargestAllocation() {
-  --watchers;
+HeapWatch::~HeapWatch() {
+  --heap_watchers;
 }
-std::size_t LargestAllocation::bytes() const {
-  return largest.load();
+long HeapWatch::count() const {
+  return heap_count.load();
+}
+std::size_t HeapWatch::largest() const {
+  return heap_largest.load();
 }
 
 }  // namespace hnn_test
