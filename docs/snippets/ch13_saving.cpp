@@ -176,7 +176,7 @@ TEST_CASE("docs: what load_model and load_weights refuse") {
   b[0] = 'X';  // not the magic number
   load_bad(b);
   b = original;
-  b[8] = 3;  // version 3, from a later hnn
+  b[8] = 4;  // version 4, from a later hnn
   load_bad(b);
   b = original;
   b[b.size() / 2] ^= 0x10;  // one flipped bit in the middle
@@ -214,7 +214,7 @@ TEST_CASE("docs: what load_model and load_weights refuse") {
     show(m.substr(m.rfind('/') + 1));  // without the temporary folder
   }
   CHECK(messages[0].find("not an hnn model file") != std::string::npos);
-  CHECK(messages[1].find("format version 3; this hnn reads versions 1 and 2") != std::string::npos);
+  CHECK(messages[1].find("format version 4; this hnn reads versions 1 to 3") != std::string::npos);
   CHECK(messages[2].find("checksum mismatch") != std::string::npos);
   CHECK(messages[3].find("checksum mismatch") != std::string::npos);
   CHECK(messages[4].find("file is truncated: no checksum") != std::string::npos);

@@ -6,7 +6,9 @@
 // 0.1.0 predicted; a custom layer's word setting and buffer in a version-2
 // file; crafted version-2 files with a bad input shape, setting kind,
 // training-state flag or training section; files that claim more than they
-// hold, or hold NaN, and running out of memory while loading.
+// hold, or hold NaN, and running out of memory while loading; version 3, the
+// penalties on the weights (core/penalty.hpp): the round trip, version 2 for
+// a model without them, and bad penalties in a file.
 
 #include <doctest/doctest.h>
 
@@ -162,11 +164,11 @@ TEST_CASE("corrupt, truncated and foreign files are rejected with the reason") {
   }
   SUBCASE("a newer format version") {
     auto b = original;
-    b[8] = 3;
+    b[8] = 4;
     reseal(b);
     write_bytes(bad, b);
-    hnn_test::check_throws_with<hnn::FileError>(
-        [&] { hnn::load_model<float>(bad); }, "format version 3; this hnn reads versions 1 and 2");
+    hnn_test::check_throws_with<hnn::FileError>([&] { hnn::load_model<float>(bad); },
+                                                "format version 4; this hnn reads versions 1 to 3");
   }
   SUBCASE("trailing bytes") {
     auto b = original;
@@ -702,4 +704,132 @@ TEST_CASE("a settings mismatch prints values that differ in the last digit diffe
   CHECK(hnn::Setting(0.1).str() == "0.1");
   CHECK(hnn::Setting(1e-5).str() == "1e-05");
   CHECK(hnn::exact_number(0.1 + 0.2) == "0.30000000000000004");
+}
+
+namespace {
+
+// 3 → Dense(3 → 4) with a penalty → ReLU → Dense(4 → 2) with another.
+template <typename S>
+hnn::Sequential<S> penalized_model() {
+  hnn::Random rng(6);
+  hnn::Sequential<S> m(3);
+  m.add(hnn::Dense<S>(3, 4, rng), hnn::Penalty{0.0078125, 0.001953125})
+      .add(hnn::Activation<S, hnn::ReLU>())
+      .add(hnn::Dense<S>(4, 2, rng), hnn::Penalty::L2(1e-4));
+  return m;
+}
+
+// Where the 8 bytes of the f64 `v` first occur in `b`.
+std::size_t f64_at(const std::vector<unsigned char>& b, double v) {
+  std::vector<unsigned char> key(8);
+  std::memcpy(key.data(), &v, 8);
+  const auto at = std::search(b.begin(), b.end(), key.begin(), key.end());
+  REQUIRE(at != b.end());
+  return std::size_t(at - b.begin());
+}
+
+}  // namespace
+
+TEST_CASE_TEMPLATE("version 3: the penalties on the weights round-trip through a model file", S,
+                   float, double) {
+  TempDir dir;
+  auto model = penalized_model<S>();
+  hnn::save_model(model, dir.file("p.hnn"));
+  const auto bytes = read_bytes(dir.file("p.hnn"));
+  CHECK(file_version(bytes) == 3);
+  auto loaded = hnn::load_model<S>(dir.file("p.hnn"));
+  REQUIRE(loaded.size() == 3);
+  CHECK(loaded.penalty(0) == (hnn::Penalty{0.0078125, 0.001953125}));
+  CHECK(loaded.penalty(1) == hnn::Penalty());
+  CHECK(loaded.penalty(2) == hnn::Penalty::L2(1e-4));
+  CHECK(loaded.summary() == model.summary());
+  CHECK(loaded.summary().find("penalty on W: l1=0.0078125, l2=0.001953125") != std::string::npos);
+  const Matrix<S> X = hnn_test::uniform(3, 5, 2).template cast<S>();
+  CHECK(loaded.predict(X) == model.predict(X));
+  CHECK(loaded.penalty_value() == model.penalty_value());
+
+  // Without penalties the same model is written as version 2, 16 bytes (two
+  // f64) shorter per layer, and loads with none.
+  auto plain = model;
+  plain.set_penalty(0, hnn::Penalty());
+  plain.set_penalty(2, hnn::Penalty());
+  hnn::save_model(plain, dir.file("plain.hnn"));
+  const auto plain_bytes = read_bytes(dir.file("plain.hnn"));
+  CHECK(file_version(plain_bytes) == 2);
+  CHECK(bytes.size() == plain_bytes.size() + 3 * 16);
+  CHECK_FALSE(hnn::load_model<S>(dir.file("plain.hnn")).has_penalty());
+
+  // load_weights loads the weights and leaves the penalties the code gave.
+  hnn::Random other(1);
+  hnn::Sequential<S> built(3);
+  built.add(hnn::Dense<S>(3, 4, other), hnn::Penalty::L1(0.5))
+      .add(hnn::Activation<S, hnn::ReLU>())
+      .add(hnn::Dense<S>(4, 2, other));
+  hnn::load_weights(built, dir.file("p.hnn"));
+  CHECK(built.predict(X) == model.predict(X));
+  CHECK(built.penalty(0) == hnn::Penalty::L1(0.5));
+  CHECK_FALSE(built.penalty(2).active());
+  hnn::load_weights(built, dir.file("plain.hnn"));  // and from a version-2 file
+  CHECK(built.penalty(0) == hnn::Penalty::L1(0.5));
+
+  // A checkpoint of a penalized model is a version-3 file too.
+  hnn::SGD<S> sgd(0.01);
+  hnn::FitOptions<S> o;
+  o.epochs = 1;
+  o.verbosity = hnn::Verbosity::quiet;
+  o.callbacks.push_back(hnn::resumable_checkpoint<S>(dir.file("run.ckpt")));
+  const Matrix<S> T = hnn_test::uniform(2, 5, 3).template cast<S>();
+  model.fit(X, T, hnn::MSE<S>(), sgd, o);
+  CHECK(file_version(read_bytes(dir.file("run.ckpt"))) == 3);
+  CHECK(hnn::load_model<S>(dir.file("run.ckpt")).penalty(0) == model.penalty(0));
+  hnn::SGD<S> again(0.01);
+  auto resumed = penalized_model<S>();
+  CHECK_NOTHROW(hnn::load_checkpoint(dir.file("run.ckpt"), resumed, again));
+}
+
+TEST_CASE("version 3: a bad penalty in a file is a FileError naming the layer and the value") {
+  TempDir dir;
+  auto model = penalized_model<float>();
+  hnn::save_model(model, dir.file("p.hnn"));
+  const auto original = read_bytes(dir.file("p.hnn"));
+  const std::string bad = dir.file("bad.hnn");
+  const auto check = [&](std::vector<unsigned char> b, const std::string& problem) {
+    reseal(b);
+    write_bytes(bad, b);
+    hnn_test::check_throws_with<hnn::FileError>([&] { hnn::load_model<float>(bad); },
+                                                bad + ": " + problem);
+  };
+  const std::size_t l1 = f64_at(original, 0.0078125), l2 = f64_at(original, 0.001953125);
+  CHECK(l2 == l1 + 8);
+  SUBCASE("a negative or NaN λ") {
+    auto b = original;
+    put_f64(b, l1, -1);
+    check(b, "layer 0: penalty l1 must be a finite number >= 0, got -1");
+    b = original;
+    put_f64(b, l2, std::numeric_limits<double>::quiet_NaN());
+    check(b, "layer 0: penalty l2 must be a finite number >= 0, got nan");
+  }
+  SUBCASE("a penalty on a layer without weights") {
+    // ReLU's record: its name, no settings, parameters or buffers, then λ₁, λ₂.
+    const std::vector<unsigned char> relu{4, 0, 0, 0, 'R', 'e', 'L', 'U', 0, 0,
+                                          0, 0, 0, 0, 0,   0,   0,   0,   0, 0};
+    auto b = original;
+    const auto at = std::search(b.begin(), b.end(), relu.begin(), relu.end());
+    REQUIRE(at != b.end());
+    put_f64(b, std::size_t(at - b.begin()) + relu.size() + 8, 0.5);
+    check(b,
+          "layer 1 (ReLU): Sequential::add: layer 1 (ReLU) has no weights (a parameter named "
+          "\"W\") for the penalty l2=0.5 to apply to");
+  }
+  SUBCASE("a version-2 file read as version 3 is caught") {
+    auto plain = model;
+    plain.set_penalty(0, hnn::Penalty());
+    plain.set_penalty(2, hnn::Penalty());
+    hnn::save_model(plain, dir.file("plain.hnn"));
+    auto b = read_bytes(dir.file("plain.hnn"));
+    b[8] = 3;  // no penalty fields: the reader runs into the next layer's bytes
+    reseal(b);
+    write_bytes(bad, b);
+    CHECK_THROWS_AS(hnn::load_model<float>(bad), hnn::FileError);
+  }
 }

@@ -3,7 +3,10 @@
 // Gradient check of a whole model with its loss: every parameter gradient
 // that Sequential::backward produces, against finite differences of
 // L = loss(model(X), targets). This checks that the layers' gradients are
-// chained correctly — each layer's own check cannot see that.
+// chained correctly — each layer's own check cannot see that. With penalties
+// on some layers' weights (core/penalty.hpp), L is the loss the model is
+// trained on, loss(model(X), targets) + R, and the analytic gradient has
+// ∂R/∂W added, as in the training loop.
 
 #include <string>
 #include <vector>
@@ -21,7 +24,7 @@ template <typename Target>
 GradientReport check_model(Sequential<double>& model, const Matrix<double>& X, const Target& target,
                            const Loss<double>& loss, const CheckOptions& options = {}) {
   GradientReport report;
-  report.subject = "model with " + loss.name();
+  report.subject = "model with " + loss.name() + (model.has_penalty() ? " and penalties" : "");
   report.tolerance = options.tolerance;
   const auto forward = [&]() {
     Random draws(options.seed);
@@ -43,6 +46,8 @@ GradientReport check_model(Sequential<double>& model, const Matrix<double>& X, c
   Matrix<double> dP(P.rows(), P.cols());
   loss.gradient(P, target, dP);
   model.backward(dP);
+  model.add_penalty_gradients();  // dW += ∂R/∂W for each penalized W
+  const auto L_total = [&]() { return L() + model.penalty_value(); };  // L + R
   std::vector<Matrix<double>> state_grads;
   std::vector<std::string> state_names;
   for (auto& s : model.sequence_state()) {
@@ -54,12 +59,12 @@ GradientReport check_model(Sequential<double>& model, const Matrix<double>& X, c
     const Matrix<double> analytic = p.grad();
     auto value = p.value();
     report.tensors.push_back(compare_gradients(
-        p.name(), analytic, numeric_gradient(L, value, options.step), options.tolerance));
+        p.name(), analytic, numeric_gradient(L_total, value, options.step), options.tolerance));
   }
   for (std::size_t k = 0; k < held.states() && k < state_grads.size(); ++k) {
-    report.tensors.push_back(compare_gradients(state_names[k], state_grads[k],
-                                               numeric_gradient(L, held.state(k), options.step),
-                                               options.tolerance));
+    report.tensors.push_back(compare_gradients(
+        state_names[k], state_grads[k], numeric_gradient(L_total, held.state(k), options.step),
+        options.tolerance));
   }
   held.restore();
   model.zero_grad();

@@ -21,6 +21,13 @@
 // Version 1 (hnn 0.1) is read too: a u64 input size instead of the shape,
 // settings as f64 only, no buffers, no training state.
 //
+// Version 3 is version 2 with one more field in each layer's record, after
+// its buffers: f64 λ₁ and f64 λ₂, the penalty on the layer's weights
+// (core/penalty.hpp; 0 and 0 for none). save_model writes version 3 only
+// for a model with a penalty; any other model is written as version 2, byte
+// for byte what hnn wrote before penalties existed, which earlier releases
+// read too. A version-1 or -2 file loads with no penalties.
+//
 // save_model writes a temporary file and renames it over the target, so a
 // crash mid-save leaves the old file (or none), never half of one.
 // load_model rebuilds a model from the file alone; load_weights fills a model
@@ -43,6 +50,7 @@
 
 #include "hnn/core/error.hpp"
 #include "hnn/core/exact_number.hpp"
+#include "hnn/core/penalty.hpp"
 #include "hnn/core/settings.hpp"
 #include "hnn/core/shape.hpp"
 #include "hnn/io/binary.hpp"
@@ -57,7 +65,7 @@ namespace hnn {
 namespace io {
 
 constexpr char model_magic[8] = {'H', 'N', 'N', 'M', 'O', 'D', 'E', 'L'};
-constexpr std::uint32_t model_version = 2;
+constexpr std::uint32_t model_version = 3;  // the newest read; 2 is written without penalties
 constexpr std::size_t max_model_bytes = std::size_t(1) << 32;  // 4 GiB
 // Random::state() is about 6 KB of text; nothing else stored is longer than 256 bytes.
 constexpr std::size_t max_random_state_bytes = 1 << 16;
@@ -129,6 +137,7 @@ struct ModelFile {
     Settings settings;
     std::vector<Tensor> parameters;
     std::vector<Tensor> buffers;
+    Penalty penalty;  // on the weights (version 3; none before)
   };
   // A checkpoint's training state (io/checkpoint.hpp).
   struct Training {
@@ -191,8 +200,8 @@ ModelFile<Scalar> parse_model_file(const unsigned char* data, std::size_t size,
   for (std::size_t i = 0; i < sizeof(model_magic); ++i)
     r.u8("the magic number");
   const std::uint32_t version = r.u32("the format version");
-  if (version != 1 && version != model_version) {
-    r.fail("format version " + std::to_string(version) + "; this hnn reads versions 1 and " +
+  if (version < 1 || version > model_version) {
+    r.fail("format version " + std::to_string(version) + "; this hnn reads versions 1 to " +
            std::to_string(model_version));
   }
   // The checksum covers everything before it: a flipped bit anywhere is caught
@@ -258,6 +267,15 @@ ModelFile<Scalar> parse_model_file(const unsigned char* data, std::size_t size,
     }
     layer.parameters = read_tensors<Scalar>(c, "a parameter count", k);
     if (version >= 2) layer.buffers = read_tensors<Scalar>(c, "a buffer count", k);
+    if (version >= 3) {
+      layer.penalty.l1 = c.f64("a penalty's l1");
+      layer.penalty.l2 = c.f64("a penalty's l2");
+      try {
+        layer.penalty.check("layer " + std::to_string(k));
+      } catch (const ArgumentError& e) {
+        c.fail(e.what());
+      }
+    }
     file.layers.push_back(std::move(layer));
   }
   if (version >= 2) {
@@ -283,7 +301,8 @@ std::vector<unsigned char> model_file_bytes(
   static_assert(sizeof(Scalar) == 4 || sizeof(Scalar) == 8, "hnn model files hold float or double");
   ByteWriter w;
   w.raw(model_magic, sizeof(model_magic));
-  w.u32(model_version);
+  const std::uint32_t version = model.has_penalty() ? 3 : 2;  // the oldest that holds the model
+  w.u32(version);
   w.u8(std::uint8_t(sizeof(Scalar)));
   const Shape& in = model.input_shape();
   w.u32(std::uint32_t(in.rank()));
@@ -313,6 +332,10 @@ std::vector<unsigned char> model_file_bytes(
     w.u32(std::uint32_t(buffers.size()));
     for (const auto& b : buffers)
       write_tensor<Scalar>(w, b.name(), b.value());
+    if (version >= 3) {
+      w.f64(model.penalty(k).l1);
+      w.f64(model.penalty(k).l2);
+    }
   }
   w.u8(training ? 1 : 0);
   if (training) write_training<Scalar>(w, *training);
@@ -424,7 +447,7 @@ Sequential<Scalar> build_model(const ModelFile<Scalar>& file, const std::string&
           << exact_number(held) << " (corrupt file)";
         throw FileError(s.str());
       }
-      model.add(registry.make(entry.type, entry.settings));
+      model.add(registry.make(entry.type, entry.settings), entry.penalty);
     } catch (const FileError&) {
       throw;
     } catch (const Error& e) {

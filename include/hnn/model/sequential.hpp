@@ -23,6 +23,18 @@
 // A plain number is a flat vector: Sequential<float> model(2) takes two
 // values per sample.
 //
+// A layer may be added with a penalty on its weights (core/penalty.hpp),
+// which the training loop adds to the loss:
+//
+//   model.add(hnn::Dense<float>(784, 128, rng), hnn::Penalty::L2(1e-4));
+//
+// The penalty is the model's, kept beside the layer, not the layer's own: it
+// is a term of the loss the model is trained on and changes nothing the layer
+// computes, so the layer's forward, backward and gradient check stay as they
+// are, every layer with weights "W" (a custom one too) takes a penalty
+// without a line of its own, and the model's summary and file show it with
+// the layer.
+//
 // A model is not safe to use from two threads at once: forward, backward and
 // predict write the layers' buffers. Copy it (each copy is independent) to
 // predict on several threads.
@@ -39,6 +51,7 @@
 #include "hnn/core/buffer.hpp"
 #include "hnn/core/error.hpp"
 #include "hnn/core/parameter.hpp"
+#include "hnn/core/penalty.hpp"
 #include "hnn/core/random.hpp"
 #include "hnn/core/sequence_state.hpp"
 #include "hnn/core/shape.hpp"
@@ -91,8 +104,8 @@ class Sequential {
   // A model whose samples are vectors of `input_size` values.
   explicit Sequential(Index input_size) : Sequential(checked_size(input_size)) {}
   Sequential(const Sequential& other) : input_shape_(other.input_shape_) {
-    for (const auto& l : other.layers_)
-      add(l->clone());
+    for (std::size_t k = 0; k < other.layers_.size(); ++k)
+      add(other.layers_[k]->clone(), other.penalties_[k]);
   }
   Sequential& operator=(const Sequential& other) {
     if (this != &other) {
@@ -107,8 +120,14 @@ class Sequential {
 
   // Appends a layer, telling it the shape the previous layer gives. Throws
   // ShapeError when it cannot take that shape.
-  Sequential& add(LayerPtr layer) {
+  Sequential& add(LayerPtr layer) { return add(std::move(layer), Penalty()); }
+
+  // The same, with a penalty on the layer's weights in training. Throws
+  // ArgumentError unless λ₁ and λ₂ are finite and ≥ 0, and when a penalty
+  // that is not zero is given to a layer without weights.
+  Sequential& add(LayerPtr layer, const Penalty& penalty) {
     if (!layer) throw ArgumentError("Sequential::add: null layer");
+    penalty.check("Sequential::add");
     const Shape in = output_shape();
     try {
       layer->set_input_shape(in);
@@ -128,7 +147,9 @@ class Sequential {
     // ∂L/∂X is wanted only if a layer before this one has something to
     // differentiate: nothing needs it at the input, nor after a Flatten there.
     layer->set_input_gradient_wanted(gradient_wanted_below());
+    check_weights("Sequential::add", layers_.size(), *layer, penalty);
     layers_.push_back(std::move(layer));
+    penalties_.push_back(penalty);
     return *this;
   }
 
@@ -137,6 +158,13 @@ class Sequential {
             typename = std::enable_if_t<std::is_base_of_v<Layer<Scalar>, std::decay_t<L>>>>
   Sequential& add(L&& layer) {
     return add(LayerPtr(std::make_unique<std::decay_t<L>>(std::forward<L>(layer))));
+  }
+
+  // model.add(hnn::Dense<float>(2, 8, rng), hnn::Penalty::L2(1e-4)).
+  template <typename L,
+            typename = std::enable_if_t<std::is_base_of_v<Layer<Scalar>, std::decay_t<L>>>>
+  Sequential& add(L&& layer, const Penalty& penalty) {
+    return add(LayerPtr(std::make_unique<std::decay_t<L>>(std::forward<L>(layer))), penalty);
   }
 
   // model.add<hnn::Dense>(2, 8, rng): constructs the layer in place.
@@ -222,6 +250,40 @@ class Sequential {
                        [](const LayerPtr& l) { return l->stateful(); });
   }
 
+  // The penalty on the weights of layer k (none unless one was given), and
+  // a new one for them: ArgumentError as in add().
+  const Penalty& penalty(std::size_t k) const { return penalties_.at(k); }
+  void set_penalty(std::size_t k, const Penalty& penalty) {
+    penalty.check("Sequential::set_penalty");
+    check_weights("Sequential::set_penalty", k, *layers_.at(k), penalty);
+    penalties_[k] = penalty;
+  }
+  // Whether some layer's weights carry a penalty.
+  bool has_penalty() const {
+    return std::any_of(penalties_.begin(), penalties_.end(),
+                       [](const Penalty& p) { return p.active(); });
+  }
+  // Each weight matrix that carries a penalty, named as parameters() names
+  // it ("1.W"), with its penalty: what the training loop penalizes.
+  std::vector<PenalizedWeights<Scalar>> penalized_weights() {
+    std::vector<PenalizedWeights<Scalar>> list;
+    for (std::size_t k = 0; k < layers_.size(); ++k) {
+      if (!penalties_[k].active()) continue;
+      for (auto& p : layers_[k]->parameters())
+        if (penalizes(p.name()))
+          list.push_back({p.renamed(std::to_string(k) + '.' + p.name()), penalties_[k]});
+    }
+    return list;
+  }
+  // R = Σ λ₁ Σ|w| + λ₂ Σ w² at the current weights, and ∂R/∂W added to each
+  // penalized weight's gradient (core/penalty.hpp). Each call lists the
+  // weights anew; the training loop lists them once.
+  double penalty_value() { return hnn::penalty_value(penalized_weights()); }
+  void add_penalty_gradients() {
+    auto list = penalized_weights();
+    hnn::add_penalty_gradients(list);
+  }
+
   // Trainable numbers (buffers are not counted).
   Index parameter_count() {
     Index n = 0;
@@ -231,10 +293,11 @@ class Sequential {
   }
 
   // A table of the layers, the shape of one output sample and the parameter
-  // counts:
+  // counts, with a line under each layer whose weights carry a penalty:
   //   #   layer              output       parameters
   //   0   Flatten            784                   0
   //   1   Dense(784 → 10)    10                 7850
+  //         penalty on W: l2=0.0001
   std::string summary() {
     std::ostringstream s;
     const auto row = [&s](const std::string& k, const std::string& layer, const std::string& shape,
@@ -255,6 +318,7 @@ class Sequential {
       total += count;
       row(std::to_string(k), layers_[k]->describe(), layers_[k]->output_shape().str(),
           std::to_string(count));
+      if (penalties_[k].active()) s << "      penalty on W: " << penalties_[k].str() << '\n';
     }
     s << std::string(58, '-') << '\n';
     row("", "total", "", std::to_string(total));
@@ -304,6 +368,20 @@ class Sequential {
     for (const auto& l : layers_)
       if (!l->parameters().empty() || !l->sequence_state().empty()) return true;
     return false;
+  }
+
+  // ArgumentError when a penalty that is not zero is given to a layer
+  // without a weight matrix to apply it to.
+  static void check_weights(const char* who, std::size_t k, Layer<Scalar>& layer,
+                            const Penalty& penalty) {
+    if (!penalty.active()) return;
+    for (const auto& p : layer.parameters())
+      if (penalizes(p.name())) return;
+    throw ArgumentError(std::string(who) + ": layer " + std::to_string(k) + " (" +
+                        layer.describe() +
+                        ") has no weights (a parameter named \"W\") for the "
+                        "penalty " +
+                        penalty.str() + " to apply to");
   }
 
   static Shape checked_size(Index input_size) {
@@ -366,6 +444,7 @@ class Sequential {
 
   Shape input_shape_;
   std::vector<LayerPtr> layers_;
+  std::vector<Penalty> penalties_;  // on the weights of each layer (most: none)
 };
 
 }  // namespace hnn
