@@ -49,6 +49,7 @@ struct Setup {
   bool schedule = false;          // LearningRateScheduler(step(2, 0.5))
   int patience = -1;              // EarlyStopping(patience), restoring the best weights; −1: none
   bool dropout = false;           // a MaskDropout layer
+  bool augment = false;           // FitOptions::augment: noise added to every batch
   bool stop_by_callback = false;  // interrupt with state.stop (else with epochs = k)
   int epochs = 6;
   int interrupt_after = 3;  // k
@@ -124,6 +125,13 @@ Outcome run(const Setup& s, Part part, const std::string& path,
   o.seed = 3;
   o.verbosity = hnn::Verbosity::quiet;
   if (s.validation || s.patience >= 0) o.validate_on(data.X, data.T_val);
+  if (s.augment) {
+    o.augment = [](hnn::MutRef<float> Xb, hnn::Random& rng) {
+      for (Index j = 0; j < Xb.cols(); ++j)
+        for (Index i = 0; i < Xb.rows(); ++i)
+          Xb(i, j) += float(rng.uniform(-0.1, 0.1));
+    };
+  }
   if (s.schedule) {
     o.callbacks.push_back(
         std::make_shared<hnn::LearningRateScheduler<float>>(hnn::Schedule::step(2, 0.5)));
@@ -240,6 +248,16 @@ TEST_CASE("resume: a layer's draws continue from the loop's generator") {
   s.dropout = true;
   check_resumes_exactly(s);
   s.name = "dropout, in order";
+  s.shuffle = false;
+  check_resumes_exactly(s);
+}
+
+TEST_CASE("resume: the augmentation's draws continue (its generator is seeded per epoch)") {
+  Setup s;
+  s.name = "augmented, shuffled";
+  s.augment = true;
+  check_resumes_exactly(s);
+  s.name = "augmented, in order";
   s.shuffle = false;
   check_resumes_exactly(s);
 }

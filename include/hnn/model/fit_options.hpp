@@ -6,6 +6,8 @@
 // teach: 0 (or ≥ the number of samples) is batch gradient descent, one step
 // per epoch on the exact gradient; 1 is stochastic gradient descent, one step
 // per sample; anything between is mini-batch.
+// An epoch has ⌈N/B⌉ steps, the last on what is left over, or ⌊N/B⌋ with
+// drop_last.
 //
 // seed seeds the loop's two generators: the one that shuffles the samples
 // every epoch, and the one handed to the layers that draw random numbers in
@@ -13,10 +15,12 @@
 // training.
 
 #include <cstdint>
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <vector>
 
+#include "hnn/core/random.hpp"
 #include "hnn/core/types.hpp"
 #include "hnn/model/metrics.hpp"
 #include "hnn/model/training_state.hpp"
@@ -37,6 +41,21 @@ struct FitOptions {
   int epochs = 10;
   Index batch_size = 32;  // 0: full batch
   bool shuffle = true;    // a new order every epoch, drawn from seed
+  // Leave out the last batch of each epoch when it is smaller than
+  // batch_size, as PyTorch's DataLoader(drop_last=True): ⌊N/B⌋ steps of B
+  // samples, so a layer that needs several samples per batch (batch
+  // normalisation refuses one) never gets a lone one; shuffled, another
+  // remainder sits out each epoch. The epoch's loss and metrics are over the
+  // samples trained on. A batch_size above N is then refused (0: full batch).
+  bool drop_last = false;
+  // Data augmentation: called on a copy of every training batch's inputs
+  // before forward, free to change it in place, with a generator of its own
+  // (seeded from seed and the epoch, so a resumed run draws the same). For
+  // images, data/augment.hpp's shifts:
+  //   o.augment = hnn::RandomShift<float>(hnn::Shape{1, 28, 28}, 2);
+  // Never applied to validation data; the training metrics are measured on
+  // the changed batches. Empty: off.
+  std::function<void(MutRef<Scalar> batch, Random& rng)> augment;
   std::uint64_t seed = 1;
   std::vector<Metric> metrics;  // besides the loss
   // Gradient clipping between backward and the optimizer step (0 = off):

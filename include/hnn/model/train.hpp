@@ -6,16 +6,24 @@
 //   for each epoch:
 //     reset the layers' sequence state
 //     shuffle the order of the samples             (seeded: FitOptions::seed)
-//     for each batch B of that order:
+//     for each batch B of that order:              (drop_last: full batches only)
+//       X_B ← augment(X_B)                         a changed copy (if asked: shifted images)
 //       zero_grad()                                the gradients accumulate otherwise
 //       P  = forward(X_B, train, generator)        predictions (outputs × |B|)
-//       L  = loss(P, T_B)                          a number; must be finite
+//       L  = loss(P, T_B) + R                      a number; must be finite
+//            R = Σ_W λ₁ Σ|w| + λ₂ Σ w²             the weights' penalties (0 if none)
 //       dP = ∂L/∂P                                 carries the 1/|B| of the mean
 //       backward(dP)                               every ∂L/∂w, by the chain rule
+//       dW += λ₁ sign(W) + 2 λ₂ W                  ∂R/∂W, for each penalized W
 //       clip the gradients                         (if asked)
 //       optimizer.step(parameters())               w ← w − η (…)
 //     check every parameter and buffer is finite   (the last step shows in no loss)
 //     record the epoch's loss and metrics, evaluate the validation data
+//
+// The penalties are Sequential::add(layer, penalty)'s (core/penalty.hpp). The
+// epoch's loss is the mean of L over the samples trained on; with a penalty
+// the mean of R is recorded too ("penalty"), and the validation loss is the
+// loss of the predictions alone.
 //
 // with the callbacks (model/callbacks.hpp) called at fixed points: printing
 // progress (model/progress.hpp), early stopping, schedules, checkpoints.
@@ -35,6 +43,7 @@
 
 #include "hnn/core/check.hpp"
 #include "hnn/core/error.hpp"
+#include "hnn/core/penalty.hpp"
 #include "hnn/core/random.hpp"
 #include "hnn/core/shape.hpp"
 #include "hnn/data/dataset.hpp"
@@ -59,6 +68,12 @@ namespace detail {
 // together.
 inline std::uint64_t layer_seed(std::uint64_t seed) {
   return seed ^ 0x9E3779B97F4A7C15ull;
+}
+
+// The seed of the augmentation's generator in one epoch: a third stream,
+// seeded anew every epoch, so that a resumed run needs no saved state for it.
+inline std::uint64_t augment_seed(std::uint64_t seed, int epoch) {
+  return (seed ^ 0xD1B54A32D192ED03ull) + 0x9E3779B97F4A7C15ull * std::uint64_t(epoch);
 }
 
 // Flush-to-zero for the duration of training a float model, if asked.
@@ -125,6 +140,8 @@ double metric_value(const Metric& m, const Matrix<Scalar>& P, const Labels& y) {
 
 // The batches of one epoch: views of X and T in storage order, or, when the
 // order is shuffled, copies gathered into buffers reused by every batch.
+// After drop_partial(), the last batch is left out when it is smaller than
+// the others: ⌊N/B⌋ batches of B samples, instead of ⌈N/B⌉.
 template <typename Scalar, typename Targets>
 class Batches {
  public:
@@ -136,7 +153,13 @@ class Batches {
         order_(std::size_t(X.cols())) {
     std::iota(order_.begin(), order_.end(), Index(0));
   }
-  Index count() const { return batch_count(X_.cols(), size_); }
+  Index count() const { return drop_partial_ ? X_.cols() / size_ : batch_count(X_.cols(), size_); }
+  void drop_partial() { drop_partial_ = true; }
+  // The samples an epoch trains on, and which they are (in batch order).
+  Index trained() const { return std::min(X_.cols(), count() * size_); }
+  std::vector<Index> trained_samples() const {
+    return std::vector<Index>(order_.begin(), order_.begin() + std::ptrdiff_t(trained()));
+  }
   Index samples(Index b) const { return std::min(size_, X_.cols() - b * size_); }
   // The new order of an epoch (unchanged unless shuffled).
   void shuffle(Random& rng) {
@@ -169,6 +192,13 @@ class Batches {
     const Index n = copy_batch(X_, order_, b * size_, size_, Xb_);
     return Xb_.leftCols(n);
   }
+  // The inputs of batch b as a copy (in the reused buffer) that may be changed.
+  MutRef<Scalar> copied_inputs(Index b) {
+    if (shuffled_) return Xb_.leftCols(copy_batch(X_, order_, b * size_, size_, Xb_));
+    auto Xb = batch_view(Xb_, X_.rows(), samples(b));
+    Xb = X_.middleCols(b * size_, samples(b));
+    return Xb;
+  }
   auto targets(Index b) {
     if (!shuffled_) return target_columns(T_, b * size_, samples(b));
     return first_targets(Tb_, copy_batch(T_, order_, b * size_, size_, Tb_));
@@ -179,10 +209,20 @@ class Batches {
   const Targets& T_;
   Index size_;
   bool shuffled_;
+  bool drop_partial_ = false;
   std::vector<Index> order_;
   Matrix<Scalar> Xb_;  // the gathered batch (when shuffled)
   Targets Tb_;
 };
+
+// Batch b's inputs, copied and changed by the augmentation.
+template <typename Scalar, typename Targets, typename Augment>
+ConstRef<Scalar> augmented(Batches<Scalar, Targets>& batches, Index b, const Augment& augment,
+                           Random& rng) {
+  MutRef<Scalar> Xb = batches.copied_inputs(b);
+  augment(Xb, rng);
+  return Xb;
+}
 
 template <typename Scalar, typename Targets>
 void check_fit(const Sequential<Scalar>& model, const Matrix<Scalar>& X, const Targets& T,
@@ -204,6 +244,12 @@ void check_fit(const Sequential<Scalar>& model, const Matrix<Scalar>& X, const T
     }
   }
   const Index N = X.cols(), B = (o.batch_size == 0 || o.batch_size > N) ? N : o.batch_size;
+  if (o.drop_last && o.batch_size > N) {
+    throw ArgumentError("fit: drop_last with batch_size " + std::to_string(o.batch_size) +
+                        " and only " + std::to_string(N) +
+                        " samples would drop every sample (no batch is full): use a smaller "
+                        "batch_size, or batch_size = 0 for the full batch");
+  }
   if (model
           .stateful()) {  // a state carried from batch to batch needs batches in order, of one size
     if (o.shuffle && B < N) {
@@ -211,10 +257,10 @@ void check_fit(const Sequential<Scalar>& model, const Matrix<Scalar>& X, const T
           "fit: the model is stateful (a layer carries its state from batch to "
           "batch): set shuffle = false");
     }
-    if (N % B != 0) {
+    if (N % B != 0 && !o.drop_last) {
       throw ArgumentError("fit: the model is stateful: every batch must have the same size, but " +
                           std::to_string(N) + " samples are not a multiple of batch_size " +
-                          std::to_string(B));
+                          std::to_string(B) + " (drop_last = true leaves the last batch out)");
     }
   }
   if (o.resume_from && (o.resume_from->epochs_done < 0 || o.resume_from->epochs_done > o.epochs)) {
@@ -279,7 +325,9 @@ History train(Sequential<Scalar>& model, const Matrix<Scalar>& X, const Targets&
   const Index N = X.cols();
   const Index B = (o.batch_size == 0 || o.batch_size > N) ? N : o.batch_size;
   Batches<Scalar, Targets> batches(X, T, B, o.shuffle);
+  if (o.drop_last) batches.drop_partial();  // ⌊N/B⌋ batches of B samples
   Random order_random(o.seed), layer_random(layer_seed(o.seed));
+  Random augment_random(augment_seed(o.seed, 0));
 
   // The user's callbacks, then the printer (so its line shows what they recorded).
   auto callbacks = o.callbacks;
@@ -313,7 +361,8 @@ History train(Sequential<Scalar>& model, const Matrix<Scalar>& X, const Targets&
   }
 
   auto params = model.parameters();
-  Matrix<Scalar> dP;                                                       // ∂L/∂P buffer
+  auto penalized = model.penalized_weights();  // each W with a penalty, and its λ₁, λ₂
+  Matrix<Scalar> dP;                           // ∂L/∂P buffer
   Matrix<Scalar> P_epoch(model.output_size(), o.metrics.empty() ? 0 : N);  // for train metrics
   for (int epoch = first_epoch; epoch < o.epochs && !state.stop; ++epoch) {
     state.epoch = epoch;
@@ -322,30 +371,36 @@ History train(Sequential<Scalar>& model, const Matrix<Scalar>& X, const Targets&
       c->on_epoch_begin(state);
     const auto t0 = Clock::now();
     batches.shuffle(order_random);
-    double sum = 0;  // Σ_B L_B |B|
+    augment_random.seed(augment_seed(o.seed, epoch));
+    double sum = 0, penalty_sum = 0;  // Σ_B L_B |B|, Σ_B R_B |B|
     for (Index b = 0; b < batches.count(); ++b) {
       state.batch = b;
       state.batch_size = batches.samples(b);
-      const ConstRef<Scalar> Xb = batches.inputs(b);
+      const ConstRef<Scalar> Xb =
+          o.augment ? augmented(batches, b, o.augment, augment_random) : batches.inputs(b);
       const auto Tb = batches.targets(b);
 
       zero_grad(params);
       const ConstRef<Scalar> P = model.forward(Xb, Mode::train, layer_random);  // P = f(X_B)
       auto G = batch_view(dP, P.rows(), P.cols());
-      const double L = double(loss.value_and_gradient(P, Tb, G));  // L(P, T_B); G = ∂L/∂P
+      const double R = penalty_value(penalized);  // R = Σ_W λ₁ Σ|w| + λ₂ Σ w²
+      const double L = double(loss.value_and_gradient(P, Tb, G)) + R;  // L(P, T_B) + R; G = ∂L/∂P
       if (!std::isfinite(L)) {
         std::ostringstream s;
         s << "fit: the loss is " << L << " at epoch " << epoch + 1 << ", batch " << b + 1 << " of "
-          << batches.count() << "; training stopped (try a smaller learning rate, or check the "
-          << "data for NaN/inf)";
+          << batches.count();
+        if (!std::isfinite(R)) s << " (the penalty on the weights is " << R << ")";
+        s << "; training stopped (try a smaller learning rate, or check the data for NaN/inf)";
         throw NumericError(s.str());
       }
-      model.backward(G);  // ∂L/∂w for every w
+      model.backward(G);                 // ∂L/∂w for every w
+      add_penalty_gradients(penalized);  // dW += λ₁ sign(W) + 2 λ₂ W
       if (o.clip_grad_norm > 0) clip_grad_norm(params, o.clip_grad_norm);
       if (o.clip_grad_value > 0) clip_grad_value(params, o.clip_grad_value);
       optimizer.step(params);  // w ← w − η (…)
 
       sum += L * double(P.cols());
+      penalty_sum += R * double(P.cols());
       for (Index k = 0; k < P_epoch.cols() && k < P.cols(); ++k)
         P_epoch.col(batches.sample(b, k)) = P.col(k);
       for (auto& c : callbacks)
@@ -354,9 +409,19 @@ History train(Sequential<Scalar>& model, const Matrix<Scalar>& X, const Targets&
     const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
     check_finite_state(model, epoch);  // the last step's update shows in no loss
 
-    history.record("loss", sum / double(N));
-    for (const auto& m : o.metrics)
-      history.record(m.name, metric_value(m, P_epoch, T));
+    const double trained = double(batches.trained());  // N, or fewer with drop_last
+    history.record("loss", sum / trained);
+    if (!penalized.empty()) history.record("penalty", penalty_sum / trained);
+    if (batches.trained() == N) {
+      for (const auto& m : o.metrics)
+        history.record(m.name, metric_value(m, P_epoch, T));
+    } else if (!o.metrics.empty()) {  // drop_last left samples out: measure the others
+      const auto used = batches.trained_samples();
+      const Matrix<Scalar> P_used = select_columns(P_epoch, used);
+      const Targets T_used = select_columns(T, used);
+      for (const auto& m : o.metrics)
+        history.record(m.name, metric_value(m, P_used, T_used));
+    }
     if (o.has_validation()) {
       const Index vb = model.stateful() ? B : 256;  // a stateful model sees batches of one size
       const auto v =
