@@ -15,7 +15,9 @@ What it computes, all in float64 on one CPU thread:
   * an MLP 4-8-ReLU-6-Tanh-3 (nn.Sequential of Linear, ReLU, Linear, Tanh,
     Linear) with PyTorch's default initialisation under a fixed seed;
   * a batch of 5 samples and class-index targets;
-  * nn.CrossEntropyLoss (reduction "mean") on the logits.
+  * nn.CrossEntropyLoss (reduction "mean") on the logits;
+  * a small convolutional network (cnn.txt, described at CNN_LAYERS below)
+    on a batch of 3 images 2x7x6, in training mode, and 3 steps of SGD.
 
 mlp.txt holds the input, the targets, the initial parameters, the logits,
 the loss and every parameter gradient. One more file per optimizer config
@@ -29,6 +31,20 @@ a bias an (out x 1) column. Parameters carry hnn's names: PyTorch's
 "2.weight" and "2.bias" are hnn's "2.W" and "2.b" (the layer index is the
 same in both Sequentials). The format is described at the top of each file.
 
+cnn.txt holds, for the convolutional network: the input, the targets, the
+initial parameters, the logits, the loss, every parameter gradient and the
+input gradient; then, after 3 SGD steps (lr 0.1) on the same batch, the loss
+before each step, the parameters, every BatchNorm's running statistics and
+the logits in inference mode. It is read by
+tests/model/test_torch_cnn_reference.cpp. An image is written in hnn's
+memory order (channels fastest), and every tensor that PyTorch indexes
+channel first is permuted to hnn's order; the rules are in CNN_FORMAT.
+
+The last digits of the numbers depend on the BLAS PyTorch runs on: the
+committed files were made with OpenBLAS (Debian's libopenblas0, which
+python3-torch recommends); the reference BLAS (libblas3) changes some of
+the last digits, far below the tests' tolerances, but not byte for byte.
+
 Options: --out DIR writes somewhere else than tests/fixtures/torch.
 """
 
@@ -38,6 +54,7 @@ import os
 import sys
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 SEED = 20240603
@@ -129,7 +146,7 @@ def hparam_value(v):
     return number(v)
 
 
-def hparam_lines(optimizer):
+def hparam_lines(optimizer, steps=STEPS):
     group = optimizer.param_groups[0]
     lines = ["optimizer " + type(optimizer).__name__]
     for key in HPARAMS[type(optimizer).__name__]:
@@ -138,16 +155,16 @@ def hparam_lines(optimizer):
             lines.append("hparam beta2 " + hparam_value(group[key][1]))
         else:
             lines.append("hparam %s %s" % (key, hparam_value(group[key])))
-    lines.append("hparam steps %d" % STEPS)
+    lines.append("hparam steps %d" % steps)
     return lines
 
 
-def write(path, description, lines):
+def write(path, description, lines, fmt=FORMAT):
     header = ["# hnn reference fixture, written by "
               "scripts/make_torch_fixtures.py with PyTorch %s (float64)."
               % torch.__version__]
     header += ["# " + d for d in description]
-    text = "\n".join(header + [FORMAT, ""] + lines) + "\n"
+    text = "\n".join(header + [fmt, ""] + lines) + "\n"
     tmp = path + ".tmp"
     with open(tmp, "w", encoding="ascii") as f:
         f.write(text)
@@ -161,6 +178,227 @@ def forward(model, X):
     if margin < KINK_MARGIN:
         sys.exit("a ReLU input is %g from 0; choose another SEED" % margin)
     return model[4](model[3](model[2](model[1](z1))))
+
+
+# ---------------------------------------------------------------------------
+# The convolutional network of cnn.txt.
+
+CNN_SEED = 20240611
+CNN_IMAGE = (2, 7, 6)  # C, H, W of one input sample
+CNN_TARGETS = [0, 2, 1]  # one class per sample of the batch of 3
+CNN_STEPS = 3
+CNN_LR = 0.1
+# A max-pool window whose two largest values are this close could pick
+# another winner in hnn by rounding alone; refused like a ReLU kink.
+TIE_MARGIN = 1e-6
+
+# The layers, indexed as in both Sequentials, with the shape each gives.
+CNN_LAYERS = """\
+   0 Conv2d(2, 3, kernel (3, 2), stride 2, padding 1, bias=False)
+                                                        2x7x6 -> 3x4x4
+   1 BatchNorm2d(3)                                            3x4x4
+   2 ReLU                                                      3x4x4
+   3 MaxPool2d(2, stride 1)                             3x4x4 -> 3x3x3
+   4 Conv2d(3, 4, 3, padding 1)                         3x3x3 -> 4x3x3
+   5 AvgPool2d(2, stride 2, padding 1) (count_include_pad)    -> 4x2x2
+   6 Flatten                                            4x2x2 -> 16
+   7 LayerNorm(16)
+   8 Linear(16, 5)
+   9 Tanh
+  10 BatchNorm1d(5)
+  11 Linear(5, 3), then CrossEntropyLoss (mean) with class targets
+Every parameter gets a gradient that is not 0 by construction (0 could
+only be compared as rounding noise): a bias right before a BatchNorm would
+get none (the batch mean takes it away), hence Conv2d 0 without one and
+Tanh 9 between Linear 8 (its bias, and LayerNorm 7's beta) and BatchNorm 10.
+(A ReLU there would not do: over a batch of 3 it is often the identity or
+leaves one value, which BatchNorm maps to the same output whatever it is.)"""
+
+CNN_FORMAT = FORMAT.split("\n# Orientation")[0] + """
+# Orientation is hnn's, one sample per column. An image sample {C, H, W} is
+# stored channels fastest: value (c, h, w) at row (h*W + w)*C + c of its
+# column (PyTorch's is channels first, so X and grad.X are permuted).
+#   X, grad.X              (2*7*6 x 3), rows in that order
+#   logits, trained.logits (3 x 3)
+#   Conv2d: "k.W" (F x kh*kw*C), column (i*kw + j)*C + c holds PyTorch's
+#           weight[f, c, i, j] (window row i, window column j); "k.b" (F x 1)
+#           when it has a bias
+#   BatchNorm: "k.gamma", "k.beta" (weight, bias) and the buffers
+#           "k.running_mean", "k.running_var", all (C x 1)
+#   LayerNorm(16) after Flatten: "7.gamma", "7.beta" (16 x 1) and
+#   Linear(16, 5) after it: "8.W" (5 x 16), indexed by hnn's flattened
+#           order (h*W + w)*C + c of the 4x2x2 image, PyTorch's by
+#           c*H*W + h*W + w: entries (and W's columns) are permuted
+#   Linear: "k.W" (out x in), "k.b" (out x 1)
+# PyTorch's num_batches_tracked is not written (hnn has none)."""
+
+
+def cnn_model():
+    return nn.Sequential(
+        nn.Conv2d(2, 3, (3, 2), stride=2, padding=1, bias=False),
+        nn.BatchNorm2d(3),
+        nn.ReLU(),
+        nn.MaxPool2d(2, stride=1),
+        nn.Conv2d(3, 4, 3, padding=1),
+        nn.AvgPool2d(2, stride=2, padding=1),
+        nn.Flatten(),
+        nn.LayerNorm(16),
+        nn.Linear(16, 5),
+        nn.Tanh(),
+        nn.BatchNorm1d(5),
+        nn.Linear(5, 3))
+
+
+def image_to_hnn(t):
+    """(n, C, H, W) -> (H*W*C x n), row (h*W + w)*C + c; a sample a column."""
+    return t.detach().permute(0, 2, 3, 1).reshape(t.shape[0], -1).t()
+
+
+def flat_to_hnn(shape):
+    """perm[p]: where PyTorch's flattened {C, H, W} has the value that is at
+    position p of hnn's, so that hnn_vector = torch_vector[perm]."""
+    C, H, W = shape
+    chw = torch.arange(C * H * W).reshape(C, H, W)
+    return chw.permute(1, 2, 0).reshape(-1)
+
+
+def cnn_tensor_to_hnn(module_index, t):
+    """A parameter or gradient of layer `module_index` in hnn's layout."""
+    t = t.detach()
+    if t.dim() == 4:  # a Conv2d weight (F, C, kh, kw)
+        return t.permute(0, 2, 3, 1).reshape(t.shape[0], -1)
+    # Layers 7 and 8 see the flattened 4x2x2 image: LayerNorm's gamma and
+    # beta are indexed by it, and so are the columns of Linear's weight.
+    perm = flat_to_hnn((4, 2, 2))
+    if module_index == 7:
+        return t[perm]
+    if module_index == 8 and t.dim() == 2:
+        return t[:, perm]
+    return t
+
+
+CNN_NAMES = {"weight": "W", "bias": "b"}
+NORM_NAMES = {"weight": "gamma", "bias": "beta"}
+
+
+def cnn_named(model, what):
+    """(hnn name, tensor in hnn's layout) for every parameter (what="param"),
+    gradient ("grad") or BatchNorm buffer ("buffer")."""
+    out = []
+    for index, module in enumerate(model):
+        norm = isinstance(module, (nn.BatchNorm1d, nn.BatchNorm2d,
+                                   nn.LayerNorm))
+        if what == "buffer":
+            if norm and hasattr(module, "running_mean"):
+                for kind in ("running_mean", "running_var"):
+                    out.append(("%d.%s" % (index, kind),
+                                getattr(module, kind).detach()))
+            continue
+        for kind, p in module.named_parameters(recurse=False):
+            name = (NORM_NAMES if norm else CNN_NAMES)[kind]
+            t = p.grad if what == "grad" else p
+            out.append(("%d.%s" % (index, name),
+                        cnn_tensor_to_hnn(index, t)))
+    return out
+
+
+def cnn_forward(model, X):
+    """Logits in training mode, after checking that no ReLU input is near its
+    kink and that no max-pool window that matters has a near tie. (A window
+    whose largest value is 0 holds only ReLU outputs of negative inputs: its
+    gradient is 0 whichever wins, so it is not checked.) The forward is
+    continuous, so the inference pass needs neither check."""
+    A = X
+    for index, module in enumerate(model):
+        if isinstance(module, nn.ReLU):
+            margin = A.abs().min().item()
+            if margin < KINK_MARGIN:
+                sys.exit("cnn: an input of ReLU %d is %g from 0; choose "
+                         "another CNN_SEED" % (index, margin))
+        if isinstance(module, nn.MaxPool2d):
+            n, C, H, W = A.shape
+            windows = F.unfold(A.reshape(n * C, 1, H, W), module.kernel_size,
+                               stride=module.stride)
+            top2 = windows.topk(2, dim=1).values  # (n*C, 2, windows)
+            live = top2[:, 0, :] > 0
+            gaps = (top2[:, 0, :] - top2[:, 1, :])[live]
+            if gaps.numel() > 0 and gaps.min().item() < TIE_MARGIN:
+                sys.exit("cnn: a max-pool window's two largest values are %g "
+                         "apart; choose another CNN_SEED" % gaps.min().item())
+        A = module(A)
+    return A
+
+
+def write_cnn(out):
+    torch.manual_seed(CNN_SEED)
+    model = cnn_model()
+    # Norm layers start at gamma = 1, beta = 0 in PyTorch: moved away from
+    # there so that a wrong permutation or a swapped gamma/beta shows.
+    with torch.no_grad():
+        for module in model:
+            if isinstance(module, (nn.BatchNorm1d, nn.BatchNorm2d,
+                                   nn.LayerNorm)):
+                module.weight.uniform_(0.5, 1.5)
+                module.bias.uniform_(-0.5, 0.5)
+    X = torch.randn(len(CNN_TARGETS), *CNN_IMAGE, requires_grad=True)
+    y = torch.tensor(CNN_TARGETS)
+    loss_fn = nn.CrossEntropyLoss()
+    initial = copy.deepcopy(model)
+
+    model.train()
+    logits = cnn_forward(model, X)
+    loss = loss_fn(logits, y)
+    model.zero_grad()
+    loss.backward()
+    lines = matrix_lines("X", image_to_hnn(X))
+    lines += ["labels y %d" % len(CNN_TARGETS),
+              " ".join(map(str, CNN_TARGETS))]
+    for name, t in cnn_named(initial, "param"):
+        lines += matrix_lines(name, t)
+    lines += matrix_lines("logits", logits.t())
+    lines += ["scalar loss " + number(loss.item())]
+    for name, t in cnn_named(model, "grad"):
+        lines += matrix_lines("grad." + name, t)
+    lines += matrix_lines("grad.X", image_to_hnn(X.grad))
+
+    model = copy.deepcopy(initial)
+    model.train()
+    X = X.detach()
+    optimizer = torch.optim.SGD(model.parameters(), lr=CNN_LR)
+    losses = []
+    for _ in range(CNN_STEPS):
+        optimizer.zero_grad()
+        loss = loss_fn(cnn_forward(model, X), y)
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    model.eval()
+    with torch.no_grad():
+        trained_logits = model(X)
+    lines += hparam_lines(optimizer, CNN_STEPS)
+    lines += matrix_lines("loss_per_step", torch.tensor([losses]))
+    for name, t in cnn_named(model, "param") + cnn_named(model, "buffer"):
+        lines += matrix_lines("trained." + name, t)
+    lines += matrix_lines("trained.logits", trained_logits.t())
+    write(os.path.join(out, "cnn.txt"),
+          ["A small convolutional network (torch.manual_seed(%d), PyTorch's "
+           "default init," % CNN_SEED,
+           "the norm layers' weight and bias then drawn uniform in "
+           "[0.5, 1.5] and [-0.5, 0.5]):"]
+          + CNN_LAYERS.split("\n")
+          + ["X: a batch of 3 images; y: the class of each; 0.W ... 11.b: "
+             "the initial parameters;",
+             "logits, loss, grad.<parameter>, grad.X: the forward in "
+             "training mode and dloss/d(parameter, input).",
+             "Then %d steps of torch.optim.SGD(lr=%r) from the initial "
+             "parameters, on X and y," % (CNN_STEPS, CNN_LR),
+             "each: zero_grad, forward (training mode), loss, backward, "
+             "step; the running statistics start at 0 and 1.",
+             "loss_per_step: the loss before each step; trained.<parameter>"
+             ", trained.<k>.running_mean/var: after the last step;",
+             "trained.logits: the model's output for X in inference mode "
+             "(eval()) after the last step."],
+          lines, CNN_FORMAT)
 
 
 def main():
@@ -224,6 +462,8 @@ def main():
                "loss_per_step: the loss before each step; 0.W ... 4.b: the "
                "parameters after the last step."],
               lines)
+
+    write_cnn(args.out)
 
 
 if __name__ == "__main__":
