@@ -295,7 +295,11 @@ struct ActivationEntry {
       hnn_test::catalogue::ActivationEntry<hnn::SELU>,                                        \
       hnn_test::catalogue::ActivationEntry<hnn::Softplus>,                                    \
       hnn_test::catalogue::ActivationEntry<hnn::SiLU>,                                        \
-      hnn_test::catalogue::ActivationEntry<hnn::GELU>
+      hnn_test::catalogue::ActivationEntry<hnn::GELU>, hnn_test::catalogue::Conv2DEntry,      \
+      hnn_test::catalogue::Conv2DStridedEntry, hnn_test::catalogue::BatchNormDenseEntry,      \
+      hnn_test::catalogue::BatchNormImageEntry, hnn_test::catalogue::LayerNormEntry,          \
+      hnn_test::catalogue::MaxPool2DEntry, hnn_test::catalogue::AvgPool2DEntry,               \
+      hnn_test::catalogue::GlobalAvgPool2DEntry, hnn_test::catalogue::DropoutEntry
 
 // The small model of an entry.
 template <typename Entry, typename S>
@@ -344,3 +348,9 @@ TYPE_TO_STRING_AS("SiLU layer", hnn_test::catalogue::ActivationEntry<hnn::SiLU>)
 TYPE_TO_STRING_AS("SiLU", hnn_test::catalogue::Fn<hnn::SiLU>);
 TYPE_TO_STRING_AS("GELU layer", hnn_test::catalogue::ActivationEntry<hnn::GELU>);
 TYPE_TO_STRING_AS("GELU", hnn_test::catalogue::Fn<hnn::GELU>);
+
+// The entries of the layers with a header of their own in tests/catalogue/.
+#include "catalogue/conv.hpp"
+#include "catalogue/norm.hpp"
+#include "catalogue/pooling.hpp"
+#include "catalogue/regularization.hpp"

@@ -11,6 +11,7 @@
 #include "hnn/core/exact_number.hpp"
 #include "hnn/core/file.hpp"
 #include "hnn/core/parameter.hpp"
+#include "hnn/core/penalty.hpp"
 #include "hnn/core/random.hpp"
 #include "hnn/core/sequence_state.hpp"
 #include "hnn/core/settings.hpp"
@@ -38,6 +39,7 @@
 
 #include "hnn/init/initializer.hpp"
 
+#include "hnn/data/augment.hpp"
 #include "hnn/data/csv.hpp"
 #include "hnn/data/dataset.hpp"
 #include "hnn/data/idx.hpp"
@@ -53,11 +55,20 @@
 #include "hnn/losses/softmax_cross_entropy.hpp"
 
 #include "hnn/layers/activation.hpp"
+#include "hnn/layers/avg_pool2d.hpp"
+#include "hnn/layers/batch_norm.hpp"
+#include "hnn/layers/conv2d.hpp"
 #include "hnn/layers/dense.hpp"
+#include "hnn/layers/dropout.hpp"
 #include "hnn/layers/flatten.hpp"
+#include "hnn/layers/global_avg_pool2d.hpp"
+#include "hnn/layers/im2col.hpp"
 #include "hnn/layers/layer.hpp"
+#include "hnn/layers/layer_norm.hpp"
+#include "hnn/layers/max_pool2d.hpp"
 #include "hnn/layers/reshape.hpp"
 #include "hnn/layers/softmax.hpp"
+#include "hnn/layers/window.hpp"
 
 #include "hnn/optimizers/adagrad.hpp"
 #include "hnn/optimizers/adam.hpp"

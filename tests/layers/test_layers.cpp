@@ -38,8 +38,9 @@ TEST_CASE_TEMPLATE("layer instantiates with float and double, and the two agree"
   CHECK(f->type_name() == std::string(T::type));
   const Matrix<double> Xd = T::sample(5, 6);
   const Matrix<float> Xf = Xd.cast<float>();
-  const Matrix<double> Yd = d->forward(Xd, hnn::Mode::train);
-  const Matrix<float> Yf = f->forward(Xf, hnn::Mode::train);
+  hnn::Random gd(7), gf(7);  // the same draws for layers that draw (dropout)
+  const Matrix<double> Yd = d->forward(Xd, hnn::Mode::train, gd);
+  const Matrix<float> Yf = f->forward(Xf, hnn::Mode::train, gf);
   REQUIRE(Yd.rows() == d->output_shape().size());
   CHECK((Yf.cast<double>() - Yd).norm() <= 1e-5 * (1 + Yd.norm()));
   const Matrix<double> Gd = Matrix<double>::Ones(Yd.rows(), Yd.cols());

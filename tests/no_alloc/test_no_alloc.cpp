@@ -92,7 +92,7 @@ void check_layer(const std::string& name, LayerT& layer, const Matrix<float>& X8
     for (int i = 0; i < 2; ++i) {
       layer.forward(X8, hnn::Mode::train, draws);
       layer.backward(G8);
-      layer.forward(X5, hnn::Mode::train);
+      layer.forward(X5, hnn::Mode::train, draws);
       layer.backward(G5);
       layer.forward(X5, hnn::Mode::infer);
     }

@@ -12,6 +12,7 @@
 //
 // A registry is an ordinary object passed to load_model: no global state.
 
+#include <algorithm>
 #include <functional>
 #include <map>
 #include <memory>
@@ -34,9 +35,16 @@
 #include "hnn/core/settings.hpp"
 #include "hnn/core/shape.hpp"
 #include "hnn/layers/activation.hpp"
+#include "hnn/layers/avg_pool2d.hpp"
+#include "hnn/layers/batch_norm.hpp"
+#include "hnn/layers/conv2d.hpp"
 #include "hnn/layers/dense.hpp"
+#include "hnn/layers/dropout.hpp"
 #include "hnn/layers/flatten.hpp"
+#include "hnn/layers/global_avg_pool2d.hpp"
 #include "hnn/layers/layer.hpp"
+#include "hnn/layers/layer_norm.hpp"
+#include "hnn/layers/max_pool2d.hpp"
 #include "hnn/layers/reshape.hpp"
 #include "hnn/layers/softmax.hpp"
 
@@ -70,6 +78,63 @@ class LayerRegistry {
           const double in = double(size(s, "in")), out = double(size(s, "out"));
           return out * in + out;  // W and b
         });
+    r.add(
+        "Conv2D",
+        [](const Settings& s) {
+          Conv2DOptions o;
+          o.stride = size(s, "stride");
+          o.padding = Padding::from_setting(find_setting(s, "padding"));
+          o.bias = flag(s, "bias");
+          o.weights = o.bias_init = Init::zeros();  // overwritten by the file's
+          Random rng(0);
+          return std::make_unique<Conv2D<Scalar>>(size(s, "in_channels"), size(s, "filters"),
+                                                  Window(size(s, "kernel_h"), size(s, "kernel_w")),
+                                                  rng, o);
+        },
+        [](const Settings& s) {
+          const double weights = double(size(s, "filters")) * double(size(s, "kernel_h")) *
+                                 double(size(s, "kernel_w")) * double(size(s, "in_channels"));
+          return weights + (flag(s, "bias") ? double(size(s, "filters")) : 0.0);  // W and b
+        });
+    r.add(
+        "BatchNorm",
+        [](const Settings& s) {
+          BatchNormOptions o;
+          o.momentum = setting(s, "momentum");
+          o.epsilon = setting(s, "epsilon");
+          return std::make_unique<BatchNorm<Scalar>>(size(s, "channels"), o);
+        },
+        [](const Settings& s) {
+          return 4.0 * double(size(s, "channels"));  // γ, β, running mean and variance
+        });
+    r.add(
+        "LayerNorm",
+        [](const Settings& s) {
+          return std::make_unique<LayerNorm<Scalar>>(layer_norm_shape(s), setting(s, "epsilon"));
+        },
+        [](const Settings& s) { return 2.0 * double(layer_norm_shape(s).size()); });  // γ, β
+    r.add(
+        "MaxPool2D",
+        [](const Settings& s) {
+          return std::make_unique<MaxPool2D<Scalar>>(
+              Window(size(s, "size_h"), size(s, "size_w")), size(s, "stride"),
+              Padding::from_setting(find_setting(s, "padding")));
+        },
+        none);
+    r.add(
+        "AvgPool2D",
+        [](const Settings& s) {
+          return std::make_unique<AvgPool2D<Scalar>>(
+              Window(size(s, "size_h"), size(s, "size_w")), size(s, "stride"),
+              Padding::from_setting(find_setting(s, "padding")));
+        },
+        none);
+    r.add(
+        "GlobalAvgPool2D",
+        [](const Settings&) { return std::make_unique<GlobalAvgPool2D<Scalar>>(); }, none);
+    r.add(
+        "Dropout",
+        [](const Settings& s) { return std::make_unique<Dropout<Scalar>>(setting(s, "p")); }, none);
     r.add(
         "Softmax", [](const Settings&) { return std::make_unique<Softmax<Scalar>>(); }, none);
     r.add(
@@ -171,6 +236,25 @@ class LayerRegistry {
       throw ArgumentError("setting \"" + name + "\" is not a valid size");
     }
     return Index(v);
+  }
+  // A yes/no setting: the number 1 or 0.
+  static bool flag(const Settings& s, const std::string& name) {
+    const double v = setting(s, name);
+    if (v != 0 && v != 1) throw ArgumentError("setting \"" + name + "\" must be 0 or 1");
+    return v == 1;
+  }
+  // LayerNorm's normalized shape: "features" for a vector, "shape0", "shape1", … otherwise.
+  static Shape layer_norm_shape(const Settings& s) {
+    const bool vector =
+        std::any_of(s.begin(), s.end(), [](const auto& kv) { return kv.first == "features"; });
+    const Shape shape = vector ? Shape(size(s, "features")) : shape_setting(s, "shape");
+    double values = 1;
+    for (int k = 0; k < shape.rank(); ++k)
+      values *= double(shape[k]);
+    if (values > double(Index(1) << 28))
+      throw ArgumentError("LayerNorm: the normalized shape " + shape.str() +
+                          " is implausibly large");
+    return shape;
   }
   // A shape stored as the settings <name>0, <name>1, … (Reshape's target).
   static Shape shape_setting(const Settings& s, const std::string& name) {
