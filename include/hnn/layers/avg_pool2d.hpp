@@ -36,6 +36,7 @@
 #include "hnn/core/shape.hpp"
 #include "hnn/layers/layer.hpp"
 #include "hnn/layers/window.hpp"
+#include "hnn/perf/threads.hpp"
 
 namespace hnn {
 
@@ -78,7 +79,7 @@ class AvgPool2D : public Layer<Scalar> {
     const Index C = g.channels;
     const Scalar share = Scalar(1) / Scalar(g.window_pixels());  // 1 / (kh kw)
     auto Y = batch_view(Y_, C * g.out_pixels(), X.cols());
-    for (Index n = 0; n < X.cols(); ++n) {
+    for_each_sample(X.rows(), X.cols(), [&](Index n) {
       // Sample n as (C × pixels) matrices: column p holds the channels of pixel p.
       const Eigen::Map<const Mat> x(X.col(n).data(), C, g.in_pixels());
       Eigen::Map<Mat> y(Y.col(n).data(), C, g.out_pixels());
@@ -97,7 +98,7 @@ class AvgPool2D : public Layer<Scalar> {
           y.col(p) *= share;                      //   / (kh kw)
         }
       }
-    }
+    });
     return Y;
   }
 
@@ -108,7 +109,7 @@ class AvgPool2D : public Layer<Scalar> {
     const Scalar share = Scalar(1) / Scalar(g.window_pixels());  // 1 / (kh kw)
     auto dX = batch_view(dX_, this->input().rows(), dY.cols());
     dX.setZero();  // windows that overlap add their shares
-    for (Index n = 0; n < dY.cols(); ++n) {
+    for_each_sample(dY.rows(), dY.cols(), [&](Index n) {
       const Eigen::Map<const Mat> dy(dY.col(n).data(), C, g.out_pixels());
       Eigen::Map<Mat> dx(dX.col(n).data(), C, g.in_pixels());
       for (Index i = 0; i < g.out_h; ++i) {
@@ -122,7 +123,7 @@ class AvgPool2D : public Layer<Scalar> {
               dx.col(h * g.in_w + w) += share * dy.col(p);  // dX[window] += dY / (kh kw)
         }
       }
-    }
+    });
     return dX;
   }
 

@@ -28,6 +28,7 @@
 #include "hnn/core/error.hpp"
 #include "hnn/core/shape.hpp"
 #include "hnn/layers/layer.hpp"
+#include "hnn/perf/threads.hpp"
 
 namespace hnn {
 
@@ -56,14 +57,14 @@ class GlobalAvgPool2D : public Layer<Scalar> {
     const Index pixels = X.rows() / C;  // H·W
     const Scalar share = Scalar(1) / Scalar(pixels);
     auto Y = batch_view(Y_, C, X.cols());
-    for (Index n = 0; n < X.cols(); ++n) {
+    for_each_sample(X.rows(), X.cols(), [&](Index n) {
       // Sample n as a (C × H·W) matrix: column p holds the channels of pixel p.
       const Eigen::Map<const Mat> x(X.col(n).data(), C, pixels);
       Y.col(n).setZero();
       for (Index p = 0; p < pixels; ++p)
         Y.col(n) += x.col(p);  // y = Σ_p x[:, p]
       Y.col(n) *= share;       //   / (H W)
-    }
+    });
     return Y;
   }
 
@@ -73,11 +74,11 @@ class GlobalAvgPool2D : public Layer<Scalar> {
     const Index pixels = this->input().rows() / C;  // H·W
     const Scalar share = Scalar(1) / Scalar(pixels);
     auto dX = batch_view(dX_, this->input().rows(), dY.cols());
-    for (Index n = 0; n < dY.cols(); ++n) {
+    for_each_sample(dY.rows(), dY.cols(), [&](Index n) {
       Eigen::Map<Mat> dx(dX.col(n).data(), C, pixels);
       for (Index p = 0; p < pixels; ++p)
         dx.col(p) = share * dY.col(n);  // dX[:, p] = dY / (H W), for every pixel p
-    }
+    });
     return dX;
   }
 

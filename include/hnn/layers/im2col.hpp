@@ -22,18 +22,21 @@
 // the copy.
 //
 // The loops go sample by sample, output pixel by output pixel, window row by
-// window row (layers/window.hpp has the geometry).
+// window row (layers/window.hpp has the geometry). Each sample writes only
+// its own columns of P (and of dX), so for_each_sample (perf/threads.hpp)
+// may give the samples of a large batch to several threads.
 
 #include "hnn/core/types.hpp"
 #include "hnn/layers/window.hpp"
+#include "hnn/perf/threads.hpp"
 
 namespace hnn {
 
 // P = im2col(X) for a batch X (C·H·W × n); P must be (kh·kw·C × out_h·out_w·n).
 template <typename XType, typename PType>
-void im2col(const XType& X, const WindowGeometry& g, PType& P) {
+void im2col(const XType& X, const WindowGeometry& g, PType&& P) {
   const Index C = g.channels, row_len = g.k_w * C;  // one window row: kw pixels × C
-  for (Index j = 0; j < X.cols(); ++j) {
+  for_each_sample(P.rows() * g.out_pixels(), X.cols(), [&](Index j) {
     for (Index oh = 0; oh < g.out_h; ++oh) {
       for (Index ow = 0; ow < g.out_w; ++ow) {
         auto p = P.col((j * g.out_h + oh) * g.out_w + ow);
@@ -58,16 +61,16 @@ void im2col(const XType& X, const WindowGeometry& g, PType& P) {
         }
       }
     }
-  }
+  });
 }
 
 // dX = col2im(dP): dX (C·H·W × n) is set to zero, then every entry of dP
 // (kh·kw·C × out_h·out_w·n) is added to the input value im2col copied it from.
 template <typename PType, typename XType>
-void col2im(const PType& dP, const WindowGeometry& g, XType& dX) {
+void col2im(const PType& dP, const WindowGeometry& g, XType&& dX) {
   const Index C = g.channels, row_len = g.k_w * C;
-  dX.setZero();
-  for (Index j = 0; j < dX.cols(); ++j) {
+  for_each_sample(dP.rows() * g.out_pixels(), dX.cols(), [&](Index j) {
+    dX.col(j).setZero();
     for (Index oh = 0; oh < g.out_h; ++oh) {
       for (Index ow = 0; ow < g.out_w; ++ow) {
         const auto p = dP.col((j * g.out_h + oh) * g.out_w + ow);
@@ -89,7 +92,7 @@ void col2im(const PType& dP, const WindowGeometry& g, XType& dX) {
         }
       }
     }
-  }
+  });
 }
 
 }  // namespace hnn

@@ -41,6 +41,7 @@
 #include "hnn/core/shape.hpp"
 #include "hnn/layers/layer.hpp"
 #include "hnn/layers/window.hpp"
+#include "hnn/perf/threads.hpp"
 
 namespace hnn {
 
@@ -87,7 +88,7 @@ class MaxPool2D : public Layer<Scalar> {
     const Index C = g.channels;
     auto Y = batch_view(Y_, C * g.out_pixels(), X.cols());
     auto argmax = batch_view(argmax_, C * g.out_pixels(), X.cols());
-    for (Index n = 0; n < X.cols(); ++n) {
+    for_each_sample(X.rows(), X.cols(), [&](Index n) {
       // Sample n as (C × pixels) matrices: column p holds the channels of pixel p.
       const Eigen::Map<const Mat> x(X.col(n).data(), C, g.in_pixels());
       Eigen::Map<Mat> y(Y.col(n).data(), C, g.out_pixels());
@@ -113,7 +114,7 @@ class MaxPool2D : public Layer<Scalar> {
           }
         }
       }
-    }
+    });
     return Y;
   }
 
@@ -121,9 +122,10 @@ class MaxPool2D : public Layer<Scalar> {
     if (!this->input_gradient_wanted()) return dX_.leftCols(0);
     auto dX = batch_view(dX_, this->input().rows(), dY.cols());
     dX.setZero();  // ∂y/∂x = 0 away from the arg-max
-    for (Index n = 0; n < dY.cols(); ++n)
+    for_each_sample(dY.rows(), dY.cols(), [&](Index n) {
       for (Index k = 0; k < dY.rows(); ++k)
         dX(argmax_(k, n), n) += dY(k, n);  // dX[argmax] += dY  (∂y/∂x = 1 there)
+    });
     return dX;
   }
 

@@ -54,6 +54,14 @@ struct ParallelThresholds {
   static constexpr Index columns = 64;
   // Elements of a batch an activation layer works on (parallel_columns).
   static constexpr Index elements = Index(1) << 12;
+  // Elements of a batch of fewer than `columns` samples that is split all
+  // the same: images hold thousands of values per sample (32×26×26 = 21,632
+  // after a first convolution), so even a batch of 2 is work for 2 threads,
+  // and the convolution's product before it was split by samples too.
+  static constexpr Index large_elements = Index(1) << 16;
+  // Columns of a product's result from which it is split whatever its other
+  // sides: each thread then still gets hundreds of columns.
+  static constexpr Index wide_columns = 1024;
 };
 
 // How many threads hnn may use here: Eigen's thread count, or 1 without
@@ -130,19 +138,37 @@ void parallel_column_blocks(Index rows, Index cols, int threads, F&& f) {
 // Element-wise work over the columns of a (rows × cols) matrix: f(first, count).
 template <typename F>
 void parallel_columns(Index rows, Index cols, F&& f) {
+  const Index elements = rows * cols;
   const bool worth =
-      rows * cols >= ParallelThresholds::elements && cols >= ParallelThresholds::columns;
+      (elements >= ParallelThresholds::elements && cols >= ParallelThresholds::columns) ||
+      (elements >= ParallelThresholds::large_elements && cols >= 2);
   parallel_column_blocks(1, cols, worth ? max_threads() : 1,
                          [&f](Index begin, Index end) { f(begin, end - begin); });
 }
 
+// f(j) for every sample j of a batch of n samples, each `values` numbers of
+// work (im2col, pooling): split over the threads in blocks of samples as
+// parallel_columns splits a batch, or in order on the calling thread. f must
+// write only what belongs to sample j; the result is then the same however
+// the batch is split.
+template <typename F>
+void for_each_sample(Index values, Index n, F&& f) {
+  parallel_columns(values, n, [&f](Index first, Index count) {
+    for (Index j = first; j < first + count; ++j)
+      f(j);
+  });
+}
+
 // Over how many threads a (rows × depth)(depth × cols) product is split
 // (perf/products.hpp): all of them when it has enough multiply-adds and no
-// side narrower than ParallelThresholds::columns, else 1.
+// side narrower than ParallelThresholds::columns, or when its result has
+// many columns (a convolution's Y = W P, one column per output pixel of
+// every sample, with a depth of kh·kw·C that can be as small as 9); else 1.
 inline int product_threads(Index rows, Index depth, Index cols) {
   const double work = double(rows) * double(depth) * double(cols);
   const Index narrowest = std::min({rows, depth, cols});
-  return work >= ParallelThresholds::product && narrowest >= ParallelThresholds::columns
+  const bool wide = cols >= ParallelThresholds::wide_columns;
+  return work >= ParallelThresholds::product && (narrowest >= ParallelThresholds::columns || wide)
              ? max_threads()
              : 1;
 }
