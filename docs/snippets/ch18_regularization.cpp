@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "../../examples/noisy_sine.hpp"
 #include "hnn/hnn.hpp"
 #include "hnn/layers/dropout.hpp"
 #include "snippet_support.hpp"
@@ -27,40 +28,10 @@ using hnn::Matrix;
 // as one translation unit.
 namespace ch18 {
 
-// 20 training samples of y = sin(πx) + noise (σ = 0.4), x uniform in
-// [−1, 1); 200 validation samples of the curve itself, on a grid. The
-// validation loss is then the distance from the curve the network learned
-// to the one the noise hides.
-struct NoisySine {
-  Matrix<float> X, Y, X_val, Y_val;
-  NoisySine() : X(1, 20), Y(1, 20), X_val(1, 200), Y_val(1, 200) {
-    const double pi = 3.14159265358979323846;
-    hnn::Random rng(4);
-    for (Index j = 0; j < X.cols(); ++j) {
-      const double x = rng.uniform(-1, 1);
-      X(0, j) = float(x);
-      Y(0, j) = float(std::sin(pi * x) + rng.normal(0, 0.4));
-    }
-    for (Index j = 0; j < X_val.cols(); ++j) {
-      const double x = -1 + 2 * (double(j) + 0.5) / double(X_val.cols());
-      X_val(0, j) = float(x);
-      Y_val(0, j) = float(std::sin(pi * x));
-    }
-  }
-};
-
-// 1 → 64 → tanh → 64 → tanh → 1: 4,353 parameters for 20 samples. Every
-// Dense carries `penalty`; with p > 0 a Dropout(p) follows each tanh.
-hnn::Sequential<float> network(const hnn::Penalty& penalty, double p) {
-  hnn::Random rng(1);
-  hnn::Sequential<float> model(1);
-  model.add(hnn::Dense<float>(1, 64, rng), penalty).add(hnn::Activation<float, hnn::Tanh>());
-  if (p > 0) model.add(hnn::Dropout<float>(p));
-  model.add(hnn::Dense<float>(64, 64, rng), penalty).add(hnn::Activation<float, hnn::Tanh>());
-  if (p > 0) model.add(hnn::Dropout<float>(p));
-  model.add(hnn::Dense<float>(64, 1, rng), penalty);
-  return model;
-}
+// The experiment's data and network, shared with examples/overfitting.cpp,
+// which draws the same runs.
+using overfitting::network;
+using overfitting::NoisySine;
 
 struct Run {
   std::string name;
@@ -72,12 +43,8 @@ struct Run {
 
 // 2,000 epochs of Adam on the full batch, with the validation loss after each.
 Run train(const std::string& name, hnn::Sequential<float> model, const NoisySine& data) {
-  hnn::Adam<float> adam(0.005);
-  hnn::FitOptions<float> options;
-  options.epochs = 2000;
-  options.batch_size = 0;
-  options.verbosity = hnn::Verbosity::quiet;
-  options.validate_on(data.X_val, data.Y_val);
+  hnn::Adam<float> adam(overfitting::learning_rate);
+  const hnn::FitOptions<float> options = overfitting::fit_options(data);
   const hnn::History h = model.fit(data.X, data.Y, hnn::MSE<float>(), adam, options);
 
   Run r;
@@ -88,10 +55,8 @@ Run train(const std::string& name, hnn::Sequential<float> model, const NoisySine
   const auto best = std::min_element(val.begin(), val.end());
   r.best_val = *best;
   r.best_epoch = int(best - val.begin()) + 1;
-  for (auto& p : model.parameters()) {
-    if (p.rows() == 64 && p.cols() == 64)  // the middle layer's W
-      r.small = double((p.value().array().abs() < 0.01f).count()) / double(p.size());
-  }
+  const Matrix<float> W = overfitting::middle_weights(model);
+  r.small = double((W.array().abs() < 0.01f).count()) / double(W.size());
   return r;
 }
 
@@ -134,12 +99,8 @@ TEST_CASE("docs: 20 noisy points over-fitted, and what L2, L1 and dropout change
 TEST_CASE("docs: early stopping keeps the epoch of the best validation loss") {
   const NoisySine data;
   auto model = network(hnn::Penalty(), 0);
-  hnn::Adam<float> adam(0.005);
-  hnn::FitOptions<float> options;
-  options.epochs = 2000;
-  options.batch_size = 0;
-  options.verbosity = hnn::Verbosity::quiet;
-  options.validate_on(data.X_val, data.Y_val);
+  hnn::Adam<float> adam(overfitting::learning_rate);
+  hnn::FitOptions<float> options = overfitting::fit_options(data);
   auto stopper = std::make_shared<hnn::EarlyStopping<float>>(100);  // patience: 100 epochs
   options.callbacks.push_back(stopper);
   const hnn::History h = model.fit(data.X, data.Y, hnn::MSE<float>(), adam, options);
