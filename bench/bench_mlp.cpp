@@ -41,7 +41,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
@@ -51,46 +50,14 @@
 #include <string>
 #include <vector>
 
-#include <sys/resource.h>
-#include <time.h>
-#if defined(__GLIBC__)
-#include <malloc.h>
-#endif
-
 #include <Eigen/Core>
 
+#include "bench_common.hpp"
 #include "hnn/hnn.hpp"
-
-#if __has_include("hnn/perf/flush_to_zero.hpp")
-#include "hnn/perf/flush_to_zero.hpp"
-#define HNN_BENCH_LIBRARY_FTZ 1
-#else
-#define HNN_BENCH_LIBRARY_FTZ 0
-#endif
-
-#if defined(__SSE__) || defined(_M_X64)
-#include <xmmintrin.h>
-#define HNN_BENCH_MXCSR 1
-#else
-#define HNN_BENCH_MXCSR 0
-#endif
-
-#if defined(_OPENMP)
-#include <omp.h>
-#endif
-
-// The compiler flags, written by bench/CMakeLists.txt (or by run.py's direct g++ build).
-#if __has_include("bench_flags.hpp")
-#include "bench_flags.hpp"
-#endif
-#ifndef HNN_BENCH_FLAGS
-#define HNN_BENCH_FLAGS "unknown (not built by bench/CMakeLists.txt or bench/run.py)"
-#endif
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-using Mat = hnn::Matrix<float>;
+using namespace hnn_bench;
 constexpr hnn::Index kInputs = 784, kHidden1 = 256, kHidden2 = 128, kClasses = 10;
 
 struct Args {
@@ -166,103 +133,14 @@ Args parse(int argc, char** argv) {
   return a;
 }
 
-// ---- machine state: threads, flush-to-zero, memory --------------------------------------
-
-void set_threads(int threads) {
-#if defined(_OPENMP)
-  omp_set_num_threads(threads);
-#endif
-  Eigen::setNbThreads(threads);
-}
-
-#if HNN_BENCH_MXCSR
-constexpr unsigned kFtzDaz = 0x8040;  // FTZ (bit 15) | DAZ (bit 6)
-bool this_thread_flushes() {
-  return (_mm_getcsr() & kFtzDaz) == kFtzDaz;
-}
-#else
-bool this_thread_flushes() {
-  return false;
-}
-#endif
-
-// Flush-to-zero for the whole run: the library's scoped switch when it has one.
-class Ftz {
- public:
-  explicit Ftz(bool on) {
-    if (!on) return;
-#if HNN_BENCH_LIBRARY_FTZ
-    lib_ = std::make_unique<hnn::FlushToZero>(true);
-#elif HNN_BENCH_MXCSR
-    _mm_setcsr(_mm_getcsr() | kFtzDaz);
-#if defined(_OPENMP)
-#pragma omp parallel
-    { _mm_setcsr(_mm_getcsr() | kFtzDaz); }
-#endif
-#endif
-  }
-  static const char* how() {
-    return HNN_BENCH_LIBRARY_FTZ ? "hnn::FlushToZero"
-                                 : "bench (_mm_setcsr here and per OpenMP thread)";
-  }
-
- private:
-#if HNN_BENCH_LIBRARY_FTZ
-  std::unique_ptr<hnn::FlushToZero> lib_;
-#endif
-};
-
-// How many OpenMP threads (the main one included) flush subnormals right now.
-int threads_flushing() {
-  int n = 0;
-#if defined(_OPENMP)
-#pragma omp parallel reduction(+ : n)
-  n += this_thread_flushes() ? 1 : 0;
-#else
-  n = this_thread_flushes() ? 1 : 0;
-#endif
-  return n;
-}
-
-// CPU time of the whole process (every thread), seconds. Over a timed region, cpu / wall well
-// below the thread count means the run was descheduled: the machine was busy.
-double cpu_seconds() {
-  timespec t{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-  return double(t.tv_sec) + 1e-9 * double(t.tv_nsec);
-}
-
-long peak_rss_kb() {
-  rusage r{};
-  getrusage(RUSAGE_SELF, &r);
-  return r.ru_maxrss;  // kilobytes on Linux
-}
-
 // ---- data and model ------------------------------------------------------------------
 
-// Samples uniform in [0, 1), filled column after column from `seed`: the first k columns of a
-// bigger matrix are the same as a k-column matrix from the same seed.
 Mat random_inputs(hnn::Index samples, std::uint64_t seed) {
-  hnn::Random rng(seed);
-  Mat X(kInputs, samples);
-  float* p = X.data();
-  for (hnn::Index i = 0, n = X.size(); i < n; ++i)
-    p[i] = float(rng.uniform());
-  return X;
+  return hnn_bench::random_inputs(kInputs, samples, seed);
 }
 
 hnn::Labels random_labels(hnn::Index samples, std::uint64_t seed) {
-  hnn::Random rng(seed + 1000003);
-  hnn::Labels y(samples);
-  for (hnn::Index j = 0; j < samples; ++j)
-    y(j) = int(rng.below(kClasses));
-  return y;
-}
-
-// torch.nn.Linear's default: W and b from U(−1/√in, 1/√in).
-hnn::Init torch_default(hnn::Index in) {
-  const double lim = 1.0 / std::sqrt(double(in));
-  return hnn::Init::uniform(-lim, lim);
+  return hnn_bench::random_labels(samples, kClasses, seed);
 }
 
 hnn::Sequential<float> make_model(std::uint64_t seed) {
@@ -280,69 +158,12 @@ hnn::Sequential<float> make_model(std::uint64_t seed) {
   return model;
 }
 
-std::unique_ptr<hnn::Optimizer<float>> make_optimizer(const std::string& opt) {
-  if (opt == "adam") return std::make_unique<hnn::Adam<float>>(1e-3);
-  return std::make_unique<hnn::SGD<float>>(0.01);
-}
-
-// fit's own flush-to-zero (FitOptions::flush_to_zero, on by default for float) follows --ftz, so
-// a run without --ftz measures the configuration without it.
-hnn::FitOptions<float> one_epoch(hnn::Index batch, bool ftz) {
-  hnn::FitOptions<float> o;
-  o.epochs = 1;
-  o.batch_size = batch;
-  o.shuffle = false;
-  o.verbosity = hnn::Verbosity::quiet;
-  o.flush_to_zero = ftz;
-  return o;
-}
-
 // Multiply-adds ×2 of one training step's products, per sample.
 double flops_per_sample() {
   const double fwd = 2.0 * double(kInputs * kHidden1 + kHidden1 * kHidden2 + kHidden2 * kClasses);
   const double dx = 2.0 * double(kHidden1 * kHidden2 + kHidden2 * kClasses);  // layers 2 and 3
   return 2.0 * fwd + dx;                                                      // forward, dW, dX
 }
-
-// ---- JSON --------------------------------------------------------------------------------
-
-class Json {
- public:
-  Json& add(const std::string& k, const std::string& v) {
-    std::string e;
-    for (char c : v) {
-      if (c == '"' || c == '\\') {
-        e += '\\';
-        e += c;
-      } else if (static_cast<unsigned char>(c) < 0x20) {
-        e += ' ';
-      } else {
-        e += c;
-      }
-    }
-    return raw(k, '"' + e + '"');
-  }
-  Json& add(const std::string& k, const char* v) { return add(k, std::string(v)); }
-  Json& add(const std::string& k, bool v) { return raw(k, v ? "true" : "false"); }
-  Json& add(const std::string& k, double v) {
-    if (!std::isfinite(v)) return raw(k, "null");
-    std::ostringstream s;
-    s.precision(9);
-    s << v;
-    return raw(k, s.str());
-  }
-  Json& add(const std::string& k, long long v) { return raw(k, std::to_string(v)); }
-  Json& add(const std::string& k, long v) { return add(k, static_cast<long long>(v)); }
-  Json& add(const std::string& k, int v) { return add(k, static_cast<long long>(v)); }
-  Json& raw(const std::string& k, const std::string& v) {
-    body_ += (body_.empty() ? "" : ", ") + ('"' + k + "\": ") + v;
-    return *this;
-  }
-  std::string str() const { return '{' + body_ + '}'; }
-
- private:
-  std::string body_;
-};
 
 bool g_malloc_tuned = false;  // see keep_freed_memory()
 
@@ -357,36 +178,12 @@ Json common(const Args& a) {
       .add("mode", a.mode)
       .add("malloc_tuned", g_malloc_tuned)
       .add("opt", a.mode == "gemm" || a.mode == "latency" ? "" : a.opt)
-      .add("batch", static_cast<long long>(a.mode == "latency" ? 1 : a.batch))
-      .add("threads", a.threads)
-      .add("eigen_threads", Eigen::nbThreads())
-#if defined(_OPENMP)
-      .add("openmp", true)
-      .add("omp_max_threads", omp_get_max_threads())
-#else
-      .add("openmp", false)
-#endif
+      .add("batch", static_cast<long long>(a.mode == "latency" ? 1 : a.batch));
+  add_thread_state(j, a.threads)
       .add("samples", static_cast<long long>(a.samples))
-      .add("warmup", a.warmup)
-      .add("ftz", a.ftz)
-      .add("ftz_impl", a.ftz ? Ftz::how() : "")
-      .add("ftz_threads", threads_flushing());
+      .add("warmup", a.warmup);
+  add_ftz_state(j, a.ftz);
   return j;
-}
-
-void finish(Json& j) {
-  j.add("peak_rss_kb", peak_rss_kb())
-      .add("simd", Eigen::SimdInstructionSetsInUse())
-      .add("flags", HNN_BENCH_FLAGS)
-#if defined(NDEBUG)
-      .add("ndebug", true)
-#else
-      .add("ndebug", false)
-#endif
-      .add("eigen", std::to_string(EIGEN_WORLD_VERSION) + '.' +
-                        std::to_string(EIGEN_MAJOR_VERSION) + '.' +
-                        std::to_string(EIGEN_MINOR_VERSION));
-  std::cout << j.str() << std::endl;
 }
 
 // ---- modes ---------------------------------------------------------------------------------
@@ -497,21 +294,6 @@ void run_gemm(const Args& a) {
       .add("checksum", check)
       .add("dataset_float32_bytes", static_cast<long long>(X.size() * 4));
   finish(j);
-}
-
-struct Percentiles {
-  double p50, p99, mean, min;
-};
-
-Percentiles percentiles(std::vector<double> us) {
-  std::sort(us.begin(), us.end());
-  const auto at = [&us](double q) {
-    return us[std::min(us.size() - 1, std::size_t(q * double(us.size() - 1) + 0.5))];
-  };
-  double sum = 0;
-  for (double v : us)
-    sum += v;
-  return {at(0.50), at(0.99), sum / double(us.size()), us.front()};
 }
 
 void run_latency(const Args& a) {
@@ -715,21 +497,6 @@ void run_products(const Args& a) {
 }
 
 }  // namespace
-
-// Keeps glibc from returning freed memory to the kernel: Eigen allocates its product workspace
-// (~0.7 MB for the first layer) on every call, and when glibc serves it with mmap or trims it off
-// the heap afterwards, every call page-faults it in again — measured here at 2.2 ms instead of
-// 0.35 ms for the first layer's forward product at batch 128. Whether a process falls into that
-// depends on its allocation history; train mode (measured with perf stat) does not, the modes
-// that time single products do, so they set this. The JSON says so ("malloc_tuned").
-bool keep_freed_memory() {
-#if defined(__GLIBC__)
-  return mallopt(M_MMAP_THRESHOLD, 64 << 20) == 1 && mallopt(M_TRIM_THRESHOLD, 128 << 20) == 1 &&
-         mallopt(M_TOP_PAD, 16 << 20) == 1;
-#else
-  return false;
-#endif
-}
 
 int main(int argc, char** argv) {
   const Args a = parse(argc, argv);

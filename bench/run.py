@@ -6,6 +6,7 @@ implementations (PyTorch CPU, a NumPy from-scratch MLP) and prints one table.
     python3 bench/run.py --quick              # smoke test: 1 repetition, 8 cells
     python3 bench/run.py --refs PATH          # the references' folder
                                               # (default: ../shared/bench from the repo root)
+    python3 bench/run.py --net cnn [--quick]  # the convolutional network (bench/run_cnn.py)
 
 Any python3 runs this script: it only builds and launches processes. The
 references themselves run with Debian's /usr/bin/python3 exactly as their
@@ -168,9 +169,12 @@ def reference_status(refs):
     return status
 
 
-def build(args):
+def build(args, target="bench_mlp", blas_target="bench_mlp_blas"):
+    """Builds `target` (and `blas_target`, hnn with EIGEN_USE_BLAS, when not None and CMake
+    found a BLAS); returns (path of target, how it was built)."""
     bdir = Path(args.build_dir)
     native = "OFF" if args.no_native else "ON"
+    jobs = str(getattr(args, "jobs", None) or os.cpu_count() or 2)
     top = (REPO / "CMakeLists.txt").read_text()
     if re.search(r"add_subdirectory\s*\(\s*bench\b", top) and shutil.which("cmake"):
         cfg = ["cmake", "-S", REPO, "-B", bdir, "-DCMAKE_BUILD_TYPE=Release",
@@ -179,21 +183,19 @@ def build(args):
                "-DCMAKE_EXPORT_COMPILE_COMMANDS=ON"]
         if sh(cfg).returncode != 0:
             sys.exit("bench/run.py: cmake configure failed")
-        if sh(["cmake", "--build", bdir, "--target", "bench_mlp", "-j",
-               str(os.cpu_count() or 2)]).returncode != 0:
+        if sh(["cmake", "--build", bdir, "--target", target, "-j", jobs]).returncode != 0:
             sys.exit("bench/run.py: build failed")
         # hnn with EIGEN_USE_BLAS, when CMake found a BLAS to link (libblas-dev).
-        if sh(["cmake", "--build", bdir, "--target", "bench_mlp_blas", "-j",
-               str(os.cpu_count() or 2)]).returncode != 0:
-            log("bench_mlp_blas not built (no BLAS found: apt-get install libblas-dev); the "
+        if blas_target and sh(["cmake", "--build", bdir, "--target", blas_target, "-j",
+                               jobs]).returncode != 0:
+            log(f"{blas_target} not built (no BLAS found: apt-get install libblas-dev); the "
                 "EIGEN_USE_BLAS column stays empty")
-        exe = next((p for p in (bdir / "bench" / "bench_mlp", bdir / "bench_mlp") if p.exists()),
-                   None)
+        exe = next((p for p in (bdir / "bench" / target, bdir / target) if p.exists()), None)
         if exe is None:
-            sys.exit(f"bench/run.py: bench_mlp not found under {bdir}")
+            sys.exit(f"bench/run.py: {target} not found under {bdir}")
         return exe, "cmake"
     # The top-level CMakeLists has no bench hook (yet): compile directly.
-    log("top-level CMakeLists.txt has no add_subdirectory(bench): compiling bench_mlp with g++")
+    log(f"top-level CMakeLists.txt has no add_subdirectory(bench): compiling {target} with g++")
     cxx = os.environ.get("CXX", "g++")
     eigen = "/usr/include/eigen3"
     if shutil.which("pkg-config"):
@@ -207,9 +209,9 @@ def build(args):
         ([] if args.no_native else ["-march=native"])
     (gen / "bench_flags.hpp").write_text(
         f'#define HNN_BENCH_FLAGS "{cxx} (direct build by bench/run.py): {" ".join(flags)}"\n')
-    exe = bdir / "bench_mlp"
+    exe = bdir / target
     cmd = [cxx] + flags + ["-Wall", "-Wextra", "-I", REPO / "include", "-isystem", eigen,
-                           "-I", gen, REPO / "bench" / "bench_mlp.cpp", "-o", exe]
+                           "-I", gen, REPO / "bench" / f"{target}.cpp", "-o", exe]
     if sh(cmd).returncode != 0:
         sys.exit("bench/run.py: compile failed")
     return exe, "g++"
@@ -241,6 +243,17 @@ def blas_exe(exe):
     return p if p.exists() else None
 
 
+def ref_command(script, blas, threads, args):
+    """A reference's command line, as ../shared/bench/README.md prescribes: Debian's python,
+    OpenBLAS `blas` ("pthread" or "openmp") chosen with LD_LIBRARY_PATH, its threads and
+    OpenMP's set to `threads`, OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE unset for it only."""
+    ld = OPENBLAS[blas] + (":" + os.environ["LD_LIBRARY_PATH"]
+                           if os.environ.get("LD_LIBRARY_PATH") else "")
+    return ["env", "-u", "OPENBLAS_CORETYPE", "-u", "OPENBLAS_L2_SIZE", f"LD_LIBRARY_PATH={ld}",
+            f"OPENBLAS_NUM_THREADS={threads}", f"OMP_NUM_THREADS={threads}", REF_PYTHON,
+            script] + [str(a) for a in args]
+
+
 def runs_for(cell, exe, refs, available):
     """The runs of one cell, in order: hnn, GEMM-only (hnn's and Eigen's products), hnn with
     EIGEN_USE_BLAS on OpenBLAS, PyTorch (each BLAS), NumPy."""
@@ -267,12 +280,8 @@ def runs_for(cell, exe, refs, available):
                       common, blas_env, None))
 
     def ref(script, blas, extra):
-        ld = OPENBLAS[blas] + (":" + os.environ["LD_LIBRARY_PATH"]
-                               if os.environ.get("LD_LIBRARY_PATH") else "")
-        return ["env", "-u", "OPENBLAS_CORETYPE", "-u", "OPENBLAS_L2_SIZE",
-                f"LD_LIBRARY_PATH={ld}", f"OPENBLAS_NUM_THREADS={t}", f"OMP_NUM_THREADS={t}",
-                REF_PYTHON, script, "--batch", str(b), "--opt", opt, "--samples", str(n)] + \
-            extra + (["--ftz"] if ftz else [])
+        return ref_command(script, blas, t, ["--batch", str(b), "--opt", opt, "--samples", str(n)]
+                           + extra + (["--ftz"] if ftz else []))
 
     if available.get("torch") is None:
         # 1 thread: the pthread OpenBLAS. 2 threads: the OpenMP one (one shared pool, its
@@ -627,6 +636,14 @@ def report_from(path):
 
 
 def main():
+    # --net cnn: the convolutional benchmark (bench/run_cnn.py, with its own options).
+    pre = argparse.ArgumentParser(add_help=False)
+    pre.add_argument("--net", choices=["mlp", "cnn"], default="mlp")
+    net, rest = pre.parse_known_args()
+    if net.net == "cnn":
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        import run_cnn
+        return run_cnn.main(rest)
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--refs", default=str(REPO.parent / "shared" / "bench"),
@@ -646,6 +663,10 @@ def main():
     ap.add_argument("--profile", action="store_true",
                     help="also run bench_mlp --mode profile once per cell (phase breakdown)")
     ap.add_argument("--build-dir", default=str(REPO / "build" / "bench"))
+    ap.add_argument("--net", choices=["mlp", "cnn"], default="mlp",
+                    help="mlp (this table) or cnn (bench/run_cnn.py: python3 bench/run.py --net "
+                         "cnn --help)")
+    ap.add_argument("--jobs", type=int, default=None, help="build jobs (default: the CPUs)")
     ap.add_argument("--no-build", action="store_true", help="use the bench_mlp already built")
     ap.add_argument("--no-native", action="store_true", help="build without -march=native")
     ap.add_argument("--no-install", action="store_true", help="never apt-get install")
