@@ -9,7 +9,8 @@
 //   1×28×28 → Conv2D(1 → 32, 3×3) → ReLU → MaxPool2D(2×2)      → 32×13×13
 //           → Conv2D(32 → 64, 3×3) → ReLU → MaxPool2D(2×2)     → 64×5×5
 //           → Flatten → Dense(1600 → 128) → ReLU → Dropout(0.5) → Dense(128 → 10)
-// Loss: SoftmaxCrossEntropy on the logits; optimizer: Adam (η = 10⁻³), batch 64.
+// Loss: SoftmaxCrossEntropy on the logits; optimizer: Adam (η = 10⁻³, decayed to 0 over the
+// epochs on a cosine, --schedule), batch 64.
 // --augment K shifts every training image by up to K pixels each way, drawn
 // anew in every epoch (data/augment.hpp). --pictures DIR writes, after
 // training, DIR/cnn_filters.svg (the first convolution's filters, before and
@@ -193,6 +194,8 @@ int main(int argc, char** argv) {
       "dropout", "dropout rate before the last layer (0: none)",
       cxxopts::value<double>()->default_value("0.5"))("batch-norm",
                                                       "a BatchNorm after each convolution")(
+      "schedule", "learning rate over the epochs: cosine (from --lr down to 0) or constant",
+      cxxopts::value<std::string>()->default_value("cosine"))(
       "augment", "shift training images by up to this many pixels (0: off)",
       cxxopts::value<long>()->default_value("0"))("train-limit",
                                                   "use only the first N training images (0: all)",
@@ -279,11 +282,19 @@ int main(int argc, char** argv) {
     options.metrics = {hnn::Metric::accuracy()};
     options.verbosity = args.count("quiet") ? hnn::Verbosity::quiet : hnn::Verbosity::progress;
     options.drop_last = batch_norm;  // BatchNorm refuses a last batch of one image
+    const std::string schedule = args["schedule"].as<std::string>();
+    if (schedule == "cosine") {
+      options.callbacks.push_back(
+          std::make_shared<hnn::LearningRateScheduler<S>>(hnn::Schedule::cosine(options.epochs)));
+    } else if (schedule != "constant") {
+      throw hnn::ArgumentError("--schedule: \"" + schedule + "\" is neither cosine nor constant");
+    }
     const Index shift = Index(args["augment"].as<long>());
     if (shift > 0) options.augment = hnn::RandomShift<S>(image, shift);
     if (validation > 0) options.validate_on(X_valid, y_valid);
-    std::cout << "training: " << optimizer->name() << " η = " << optimizer->learning_rate()
-              << ", batch " << options.batch_size << ", " << options.epochs << " epochs"
+    std::cout << "training: " << optimizer->name() << " η = " << optimizer->learning_rate() << " ("
+              << schedule << "), batch " << options.batch_size << ", " << options.epochs
+              << " epochs"
               << (shift > 0 ? ", shifts of up to " + std::to_string(shift) + " pixels" : "")
               << "\n";
     const auto t0 = std::chrono::steady_clock::now();

@@ -17,11 +17,16 @@
 //           N(0, 0.01²), shrinks the forward signal layer after layer, so every
 //           gradient is tiny; too large, N(0, 1), blows up ReLU's signal (×5.7 per
 //           layer) until SGD diverges.
+// Then:    the same three usual networks, with the same weights, but layers 2 … 9 each
+//          inside a Residual block, A_k = A_{k−1} + f(W_k A_{k−1} + b_k): the skip path
+//          carries the gradient past every f, and sigmoid's no longer vanishes.
 // Writes:  vanishing_gradients.svg, activation_spread.svg, deep_training.svg,
-//          gradient_norms.csv, into the folder given as argv[1] (default out/).
+//          skip_connections.svg, gradient_norms.csv, skip_connections.csv, into the
+//          folder given as argv[1] (default out/).
 // Run:     bash scripts/demo.sh vanishing_gradients   (builds it, runs it: pictures in out/)
 //          build/demo/examples/vanishing_gradients docs/images   (regenerates the docs' pictures)
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <iomanip>
@@ -73,6 +78,36 @@ hnn::Sequential<S> deep_network(const Config& c, std::uint64_t seed) {
     in = width;
   }
   model.add(hnn::Dense<S>(in, 3, rng, c.init));
+  return model;
+}
+
+// Appends f to a model or to a residual block.
+template <typename Container>
+void add_activation(Container& layers, Act act) {
+  if (act == Act::sigmoid) layers.add(hnn::Activation<S, hnn::Sigmoid>());
+  if (act == Act::tanh) layers.add(hnn::Activation<S, hnn::Tanh>());
+  if (act == Act::relu) layers.add(hnn::Activation<S, hnn::ReLU>());
+}
+
+// What a residual block's branch holds: f(W x + b), or f(BN(W x + b)).
+enum class Branch { dense, dense_batch_norm };
+
+// The same ten Dense layers, drawn in the same order from the same seed, with
+// a skip path around each hidden 64 → 64 layer and its f:
+// 2 → Dense → f → [x + f(Dense(x))] × (depth − 2) → Dense(· → 3)
+hnn::Sequential<S> residual_network(const Config& c, Branch branch, std::uint64_t seed) {
+  hnn::Random rng(seed);
+  hnn::Sequential<S> model(2);
+  model.add(hnn::Dense<S>(2, width, rng, c.init));
+  add_activation(model, c.act);
+  for (int k = 2; k < depth; ++k) {
+    hnn::Residual<S> block(width);  // y = x + f(W x + b)
+    block.add(hnn::Dense<S>(width, width, rng, c.init));
+    if (branch == Branch::dense_batch_norm) block.add(hnn::BatchNorm<S>(width));
+    add_activation(block, c.act);
+    model.add(std::move(block));
+  }
+  model.add(hnn::Dense<S>(width, 3, rng, c.init));
   return model;
 }
 
@@ -194,6 +229,55 @@ int main(int argc, char** argv) {
     }
   }
 
+  // The three usual networks again, with the same weights and skip paths.
+  std::vector<Config> skips = {
+      {Act::sigmoid, "sigmoid", "Xavier", hnn::Init::xavier_uniform(), {}, {}, {}, 0},
+      {Act::tanh, "tanh", "Xavier", hnn::Init::xavier_uniform(), {}, {}, {}, 0},
+      {Act::relu, "ReLU", "He", hnn::Init::he_uniform(), {}, {}, {}, 0},
+  };
+  std::vector<Config> normalized = skips;  // and with a BatchNorm in each block
+  for (std::size_t i = 0; i < skips.size(); ++i) {
+    auto model = residual_network(skips[i], Branch::dense, 1);
+    skips[i].grad_norms = gradient_norms(model, data, loss);
+    train(model, data, loss, skips[i]);
+    auto with_bn = residual_network(normalized[i], Branch::dense_batch_norm, 1);
+    train(with_bn, data, loss, normalized[i]);
+  }
+  const Config* plain[] = {&configs[1], &configs[4], &configs[7]};
+  const auto result = [](const Config& c) {
+    if (c.loss.size() < std::size_t(epochs)) return std::string("diverged");
+    std::ostringstream s;
+    s << std::fixed << std::setprecision(0) << 100 * c.accuracy << '%';
+    return s.str();
+  };
+  std::cout << "\nthe same networks with skip connections: Dense layers 2 … " << depth - 1
+            << " each inside a Residual block,\ny = x + f(W x + b), with the same starting "
+               "weights\n\n"
+            << pad("‖∂L/∂W_k‖", 11);
+  for (const Config* c : plain)
+    std::cout << pad(c->name(), 22);
+  std::cout << '\n' << pad("layer", 11);
+  for (int i = 0; i < 3; ++i)
+    std::cout << pad("plain", 11) << pad("residual", 11);
+  std::cout << '\n';
+  for (std::size_t k = 0; k < std::size_t(depth); ++k) {
+    std::cout << pad(std::to_string(k + 1), 11);
+    for (std::size_t i = 0; i < 3; ++i)
+      std::cout << pad(sci(plain[i]->grad_norms[k]), 11) << pad(sci(skips[i].grad_norms[k]), 11);
+    std::cout << '\n';
+  }
+  std::cout << pad("first/last", 11);
+  for (std::size_t i = 0; i < 3; ++i)
+    std::cout << pad(sci(plain[i]->ratio()), 11) << pad(sci(skips[i].ratio()), 11);
+  std::cout << '\n' << pad("accuracy", 11);
+  for (std::size_t i = 0; i < 3; ++i)
+    std::cout << pad(result(*plain[i]), 11) << pad(result(skips[i]), 11);
+  std::cout << "(after " << epochs << " epochs of SGD)\n"
+            << "with a BatchNorm in each block (x + f(BN(W x + b))):";
+  for (const auto& c : normalized)
+    std::cout << ' ' << c.activation << ' ' << result(c) << (&c == &normalized.back() ? "" : ",");
+  std::cout << '\n';
+
   // The pictures. Layers are numbered from the input (1) to the output (10).
   std::vector<double> layers;
   for (int k = 1; k <= depth; ++k)
@@ -261,6 +345,23 @@ int main(int argc, char** argv) {
   const auto training_file = (out / "deep_training.svg").string();
   training.save(training_file);
 
+  hnn::plot::Chart skip_chart("With skip connections (solid) and without (dashed)");
+  skip_chart.x_label("Dense layer (1 = input side, 10 = output side)")
+      .y_label("‖∂L/∂W‖ at initialisation")
+      .log_y()
+      .legend(hnn::plot::Legend::outside)
+      .size(700, 380);
+  const hnn::plot::Color skip_colours[] = {hnn::plot::palette(1), hnn::plot::palette(4),
+                                           hnn::plot::palette(2)};
+  for (std::size_t i = 0; i < 3; ++i) {
+    const auto colour = hnn::plot::Style().color(skip_colours[i]).markers(3);
+    skip_chart.line(skips[i].name() + ", residual", layers, skips[i].grad_norms, colour);
+    skip_chart.line(plain[i]->name(), layers, plain[i]->grad_norms,
+                    hnn::plot::Style(colour).dashed("4 3"));
+  }
+  const auto skip_file = (out / "skip_connections.svg").string();
+  skip_chart.save(skip_file);
+
   // The numbers behind the charts, one row per network and layer.
   std::string csv = hnn::csv::row({"activation", "init", "layer", "grad_norm"});
   for (const auto& c : configs)
@@ -269,17 +370,38 @@ int main(int argc, char** argv) {
                             hnn::csv::number(c.grad_norms[std::size_t(k)])});
   const auto csv_file = (out / "gradient_norms.csv").string();
   hnn::write_file_atomically(csv_file, csv);
+  std::string skip_csv = hnn::csv::row({"network", "activation", "init", "layer", "grad_norm"});
+  for (std::size_t i = 0; i < 3; ++i)
+    for (const Config* c : {plain[i], static_cast<const Config*>(&skips[i])})
+      for (int k = 0; k < depth; ++k)
+        skip_csv +=
+            hnn::csv::row({c == plain[i] ? "plain" : "residual", c->activation, c->init_name,
+                           std::to_string(k + 1), hnn::csv::number(c->grad_norms[std::size_t(k)])});
+  const auto skip_csv_file = (out / "skip_connections.csv").string();
+  hnn::write_file_atomically(skip_csv_file, skip_csv);
 
   std::cout << "\nwrote " << gradients_file << "\n      " << spread_file << "\n      "
-            << training_file << "\n      " << csv_file << '\n';
+            << training_file << "\n      " << skip_file << "\n      " << csv_file << "\n      "
+            << skip_csv_file << '\n';
 
   // What the docs claim, checked: sigmoid's gradient vanishes towards the
   // input, tanh/Xavier's and ReLU/He's does not, and only the latter learn.
   const bool ordered = sigmoid.ratio() < 1e-4 && tanh.ratio() > 0.05 && relu.ratio() > 0.05 &&
                        sigmoid.ratio() * 1e3 < std::min(tanh.ratio(), relu.ratio());
   const bool learned = relu.accuracy > 0.9 && tanh.accuracy > 0.8 && sigmoid.accuracy < 0.6;
+  // And with skip paths: sigmoid's hidden layers 2 … 9 stay within a factor 10
+  // of each other, layer 2's gradient is a thousand times what it is without
+  // them, and with a BatchNorm in each block the sigmoid network learns.
+  const auto& hidden_norms = skips[0].grad_norms;
+  const auto [lowest, highest] =
+      std::minmax_element(hidden_norms.begin() + 1, hidden_norms.end() - 1);
+  const bool kept = *highest < 10 * *lowest && hidden_norms[1] > 1e3 * sigmoid.grad_norms[1] &&
+                    normalized[0].accuracy > 0.8;
   std::cout << "\nfirst/last gradient ratio: sigmoid/Xavier " << sci(sigmoid.ratio())
             << " << tanh/Xavier " << sci(tanh.ratio()) << ", ReLU/He " << sci(relu.ratio())
             << (ordered ? "  (as expected)\n" : "  (NOT as expected)\n");
-  return ordered && learned ? 0 : 1;
+  std::cout << "sigmoid/Xavier's layer 2 with skip paths: " << sci(hidden_norms[1])
+            << ", without: " << sci(sigmoid.grad_norms[1])
+            << (kept ? "  (as expected)\n" : "  (NOT as expected)\n");
+  return ordered && learned && kept ? 0 : 1;
 }

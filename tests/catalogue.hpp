@@ -299,7 +299,9 @@ struct ActivationEntry {
       hnn_test::catalogue::Conv2DStridedEntry, hnn_test::catalogue::BatchNormDenseEntry,      \
       hnn_test::catalogue::BatchNormImageEntry, hnn_test::catalogue::LayerNormEntry,          \
       hnn_test::catalogue::MaxPool2DEntry, hnn_test::catalogue::AvgPool2DEntry,               \
-      hnn_test::catalogue::GlobalAvgPool2DEntry, hnn_test::catalogue::DropoutEntry
+      hnn_test::catalogue::GlobalAvgPool2DEntry, hnn_test::catalogue::DropoutEntry,           \
+      hnn_test::catalogue::ResidualEntry, hnn_test::catalogue::ResidualProjectionEntry,       \
+      hnn_test::catalogue::ResidualImageEntry
 
 // The small model of an entry.
 template <typename Entry, typename S>
@@ -354,3 +356,4 @@ TYPE_TO_STRING_AS("GELU", hnn_test::catalogue::Fn<hnn::GELU>);
 #include "catalogue/norm.hpp"
 #include "catalogue/pooling.hpp"
 #include "catalogue/regularization.hpp"
+#include "catalogue/residual.hpp"

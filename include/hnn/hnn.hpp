@@ -67,6 +67,7 @@
 #include "hnn/layers/layer_norm.hpp"
 #include "hnn/layers/max_pool2d.hpp"
 #include "hnn/layers/reshape.hpp"
+#include "hnn/layers/residual.hpp"
 #include "hnn/layers/softmax.hpp"
 #include "hnn/layers/window.hpp"
 

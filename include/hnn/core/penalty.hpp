@@ -67,9 +67,12 @@ struct Penalty {
 };
 
 // Whether a penalty applies to a layer's parameter of this name: a weight
-// matrix, "W".
+// matrix, "W", or one of a block's inner layers ("0.W" of a Residual).
 inline bool penalizes(const std::string& parameter_name) {
-  return parameter_name == "W";
+  const std::string w = "W", inner = ".W";
+  return parameter_name == w ||
+         (parameter_name.size() > inner.size() &&
+          parameter_name.compare(parameter_name.size() - inner.size(), inner.size(), inner) == 0);
 }
 
 // One weight matrix and the penalty on it.

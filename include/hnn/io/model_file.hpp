@@ -28,6 +28,10 @@
 // for byte what hnn wrote before penalties existed, which earlier releases
 // read too. A version-1 or -2 file loads with no penalties.
 //
+// A layer that holds other layers (layers/residual.hpp) is one record like
+// any other: its inner layers' type names and settings are among its settings,
+// their tensors among its own, so the format needs no field for them.
+//
 // save_model writes a temporary file and renames it over the target, so a
 // crash mid-save leaves the old file (or none), never half of one.
 // load_model rebuilds a model from the file alone; load_weights fills a model
@@ -69,6 +73,9 @@ constexpr std::uint32_t model_version = 3;  // the newest read; 2 is written wit
 constexpr std::size_t max_model_bytes = std::size_t(1) << 32;  // 4 GiB
 // Random::state() is about 6 KB of text; nothing else stored is longer than 256 bytes.
 constexpr std::size_t max_random_state_bytes = 1 << 16;
+// Settings and tensors of one layer: a Residual holds its inner layers' too.
+constexpr std::uint32_t max_layer_settings = 1024;
+constexpr std::uint32_t max_layer_tensors = 1024;
 
 template <typename Scalar>
 void write_scalar(ByteWriter& w, Scalar v) {
@@ -171,7 +178,7 @@ template <typename Scalar>
 std::vector<typename ModelFile<Scalar>::Tensor> read_tensors(ByteReader& r, const char* what,
                                                              std::size_t k) {
   std::vector<typename ModelFile<Scalar>::Tensor> tensors;
-  const std::uint32_t n = read_count(r, what, 4 + 16, 64);
+  const std::uint32_t n = read_count(r, what, 4 + 16, max_layer_tensors);
   for (std::uint32_t i = 0; i < n; ++i) {
     typename ModelFile<Scalar>::Tensor t;
     t.name = r.string("a tensor name");
@@ -252,7 +259,8 @@ ModelFile<Scalar> parse_model_file(const unsigned char* data, std::size_t size,
     typename ModelFile<Scalar>::LayerEntry layer;
     layer.type = c.string("a layer type name");
     const std::uint32_t settings = c.u32("a setting count");
-    if (settings > 64) c.fail("layer " + std::to_string(k) + " has an implausible setting count");
+    if (settings > max_layer_settings)
+      c.fail("layer " + std::to_string(k) + " has an implausible setting count");
     for (std::uint32_t i = 0; i < settings; ++i) {
       std::string name = c.string("a setting name");
       const std::uint8_t kind = version == 1 ? 0 : c.u8("a setting's kind");

@@ -11,6 +11,12 @@
 //   auto model = hnn::load_model<float>("model.hnn", registry);
 //
 // A registry is an ordinary object passed to load_model: no global state.
+//
+// A layer that holds other layers (Residual) is registered with the second
+// form of add(), whose factory is also handed the registry it belongs to:
+// it builds the inner layers with that same registry, so a custom layer
+// inside a block loads as it would on its own, and its Values function asks
+// the registry for theirs (std::nullopt when one of them has none).
 
 #include <algorithm>
 #include <functional>
@@ -46,6 +52,7 @@
 #include "hnn/layers/layer_norm.hpp"
 #include "hnn/layers/max_pool2d.hpp"
 #include "hnn/layers/reshape.hpp"
+#include "hnn/layers/residual.hpp"
 #include "hnn/layers/softmax.hpp"
 
 namespace hnn {
@@ -59,6 +66,10 @@ class LayerRegistry {
   // loader compares it with the tensors a file holds before it builds the
   // layer, so that a corrupt setting cannot make it allocate gigabytes.
   using Values = std::function<double(const Settings&)>;
+  // The forms handed the registry too, for a layer that holds other layers.
+  using NestedFactory =
+      std::function<std::unique_ptr<Layer<Scalar>>(const Settings&, const LayerRegistry&)>;
+  using NestedValues = std::function<std::optional<double>(const Settings&, const LayerRegistry&)>;
 
   // A registry that knows every layer hnn ships.
   static LayerRegistry builtin() {
@@ -173,6 +184,36 @@ class LayerRegistry {
               GELU<Scalar>(setting(s, "tanh_approximation") != 0));
         },
         none);
+    r.add(
+        "Residual",
+        [](const Settings& s, const LayerRegistry& registry) -> std::unique_ptr<Layer<Scalar>> {
+          const auto p = Residual<Scalar>::parse_settings(s);
+          auto block = std::make_unique<Residual<Scalar>>(shape_setting(p.own, "input"));
+          for (const auto& inner : p.layers)
+            block->add(registry.make(inner.type, inner.settings));  // custom ones too
+          const Index channels = projection_channels(p.own);
+          if (channels > 0) {
+            if (block->f_output()[0] != channels) {
+              throw ArgumentError("Residual: setting \"projection\" is " +
+                                  std::to_string(channels) + ", but the block's layers give " +
+                                  block->f_output().str());
+            }
+            Random rng(0);  // P is overwritten by the file's
+            block->project(rng, size(p.own, "stride"), Init::zeros());
+          }
+          return block;
+        },
+        [](const Settings& s, const LayerRegistry& registry) -> std::optional<double> {
+          const auto p = Residual<Scalar>::parse_settings(s);
+          const Shape input = shape_setting(p.own, "input");
+          double values = double(projection_channels(p.own)) * double(input[0]);  // P
+          for (const auto& inner : p.layers) {
+            const std::optional<double> v = registry.values(inner.type, inner.settings);
+            if (!v) return std::nullopt;  // unknown, or registered without Values
+            values += *v;
+          }
+          return values;
+        });
     return r;
   }
 
@@ -181,6 +222,21 @@ class LayerRegistry {
   // layer before it can compare its tensors with the file's, so the factory
   // itself must refuse implausible sizes.
   void add(const std::string& type_name, Factory f, Values values = nullptr) {
+    Entry e;
+    e.make = [f = std::move(f)](const Settings& s, const LayerRegistry&) { return f(s); };
+    if (values) {
+      e.values = [v = std::move(values)](const Settings& s,
+                                         const LayerRegistry&) -> std::optional<double> {
+        return v(s);
+      };
+    }
+    factories_[type_name] = std::move(e);
+  }
+
+  // Registers a layer type whose factory (and Values function) is handed
+  // this registry too: for a layer that holds other layers, built from their
+  // type names and settings with the same registry (Residual, above).
+  void add(const std::string& type_name, NestedFactory f, NestedValues values = nullptr) {
     factories_[type_name] = Entry{std::move(f), std::move(values)};
   }
 
@@ -208,7 +264,7 @@ class LayerRegistry {
   std::optional<double> values(const std::string& type_name, const Settings& s) const {
     const auto it = factories_.find(type_name);
     if (it == factories_.end() || !it->second.values) return std::nullopt;
-    return it->second.values(s);
+    return it->second.values(s, *this);
   }
 
   // The type names known, in alphabetical order.
@@ -225,7 +281,7 @@ class LayerRegistry {
       throw ArgumentError("unknown layer type \"" + type_name +
                           "\" (a custom layer must be added to the LayerRegistry before loading)");
     }
-    return it->second.make(s);
+    return it->second.make(s, *this);
   }
 
  public:
@@ -242,6 +298,10 @@ class LayerRegistry {
     const double v = setting(s, name);
     if (v != 0 && v != 1) throw ArgumentError("setting \"" + name + "\" must be 0 or 1");
     return v == 1;
+  }
+  // Residual's projection: the setting "projection", 0 (none) or a size.
+  static Index projection_channels(const Settings& s) {
+    return setting(s, "projection") == 0 ? 0 : size(s, "projection");
   }
   // LayerNorm's normalized shape: "features" for a vector, "shape0", "shape1", … otherwise.
   static Shape layer_norm_shape(const Settings& s) {
@@ -272,8 +332,8 @@ class LayerRegistry {
 
  private:
   struct Entry {
-    Factory make;
-    Values values;
+    NestedFactory make;
+    NestedValues values;  // null: not given
   };
   std::map<std::string, Entry> factories_;
 };

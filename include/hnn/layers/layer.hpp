@@ -225,6 +225,10 @@ class Layer {
     }
     return *rng_;
   }
+  // The generator handed to this forward, or null when none was: for a layer
+  // that holds other layers and hands it on to them (layers/residual.hpp),
+  // whether or not any of them draws.
+  Random* generator() const { return rng_; }
 
  private:
   template <typename Derived>
