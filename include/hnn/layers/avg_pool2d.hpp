@@ -51,7 +51,7 @@ class AvgPool2D : public Layer<Scalar> {
   explicit AvgPool2D(Window size, Index stride = 0, Padding padding = Padding::valid())
       : window_(size), stride_(stride == 0 ? size.height : stride), padding_(padding) {
     check_window("AvgPool2D", window_, stride_, padding_);
-    check_padding();
+    check_pool_padding("AvgPool2D", window_, padding_);
   }
 
   std::string type_name() const override { return "AvgPool2D"; }
@@ -104,7 +104,7 @@ class AvgPool2D : public Layer<Scalar> {
 
   In backward_impl(In dY) override {
     if (!this->input_gradient_wanted()) return dX_.leftCols(0);
-    const WindowGeometry& g = geometry_;
+    const WindowGeometry& g = geometry();
     const Index C = g.channels;
     const Scalar share = Scalar(1) / Scalar(g.window_pixels());  // 1 / (kh kw)
     auto dX = batch_view(dX_, this->input().rows(), dY.cols());
@@ -141,37 +141,19 @@ class AvgPool2D : public Layer<Scalar> {
   }
 
  private:
-  // PyTorch's rule: padding of at most half the window, so that every window
-  // holds at least one pixel of the image. "same" padding never needs more.
-  void check_padding() const {
-    if (padding_.kind() != Padding::Kind::fixed) return;
-    const Index p = padding_.amount();
-    if (2 * p > window_.height || 2 * p > window_.width) {
-      std::ostringstream s;
-      s << "AvgPool2D: padding " << p << " is more than half the " << window_.height << "×"
-        << window_.width << " window (at most " << std::min(window_.height, window_.width) / 2
-        << "): a window could then cover padding only";
-      throw ArgumentError(s.str());
-    }
-  }
-
   // The geometry for the last forward's sample shape, recomputed only when that
   // shape changes (building it names the layer, which allocates a string).
   const WindowGeometry& geometry() {
-    if (geometry_shape_ != this->sample_shape()) {
-      geometry_ = window_geometry(describe(), this->sample_shape(), window_, stride_, padding_);
-      geometry_shape_ = this->sample_shape();
-    }
-    return geometry_;
+    return geometry_.of([this] { return describe(); }, this->sample_shape(), window_, stride_,
+                        padding_);
   }
 
   Window window_;
   Index stride_;
   Padding padding_;
-  Shape geometry_shape_;     // the sample shape geometry_ is for
-  WindowGeometry geometry_;  // the window over that shape
-  Mat Y_;                    // output         (C·out_h·out_w × largest n)
-  Mat dX_;                   // input gradient (C·H·W × largest n)
+  WindowGeometryCache geometry_;  // the window over the last sample shape
+  Mat Y_;                         // output         (C·out_h·out_w × largest n)
+  Mat dX_;                        // input gradient (C·H·W × largest n)
 };
 
 }  // namespace hnn

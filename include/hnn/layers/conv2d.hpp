@@ -159,11 +159,8 @@ class Conv2D : public Layer<Scalar> {
  private:
   // The geometry of the last forward's samples, worked out once per shape.
   const WindowGeometry& geometry() {
-    if (this->sample_shape() != geometry_shape_) {
-      geometry_ = window_geometry(describe(), this->sample_shape(), kernel_, stride_, padding_);
-      geometry_shape_ = this->sample_shape();
-    }
-    return geometry_;
+    return geometry_.of([this] { return describe(); }, this->sample_shape(), kernel_, stride_,
+                        padding_);
   }
 
   // dY's numbers as (F × out_h·out_w·n). A batch whose columns are not
@@ -199,17 +196,16 @@ class Conv2D : public Layer<Scalar> {
   Index stride_;
   Padding padding_;
   bool has_bias_;
-  Mat W_;                 // filters        (F × kh·kw·C)
-  Mat b_;                 // bias           (F × 1), zero without bias
-  Mat dW_;                // ∂L/∂W          (F × kh·kw·C), accumulated
-  Mat db_;                // ∂L/∂b          (F × 1), accumulated
-  Mat P_;                 // im2col(X)      (kh·kw·C × out_h·out_w·largest n), kept for dW
-  Mat Y_;                 // output buffer  (F·out_h·out_w × largest n)
-  Mat dP_;                // Wᵀ dY          (kh·kw·C × out_h·out_w·largest n)
-  Mat dX_;                // input-gradient buffer (C·H·W × largest n)
-  Mat dY_copy_;           // dY made contiguous, when it is not
-  Shape geometry_shape_;  // the sample shape geometry_ was worked out for
-  WindowGeometry geometry_;
+  Mat W_;        // filters        (F × kh·kw·C)
+  Mat b_;        // bias           (F × 1), zero without bias
+  Mat dW_;       // ∂L/∂W          (F × kh·kw·C), accumulated
+  Mat db_;       // ∂L/∂b          (F × 1), accumulated
+  Mat P_;        // im2col(X)      (kh·kw·C × out_h·out_w·largest n), kept for dW
+  Mat Y_;        // output buffer  (F·out_h·out_w × largest n)
+  Mat dP_;       // Wᵀ dY          (kh·kw·C × out_h·out_w·largest n)
+  Mat dX_;       // input-gradient buffer (C·H·W × largest n)
+  Mat dY_copy_;  // dY made contiguous, when it is not
+  WindowGeometryCache geometry_;  // the window over the last sample shape
 };
 
 }  // namespace hnn

@@ -57,7 +57,7 @@ class MaxPool2D : public Layer<Scalar> {
   explicit MaxPool2D(Window size, Index stride = 0, Padding padding = Padding::valid())
       : window_(size), stride_(stride == 0 ? size.height : stride), padding_(padding) {
     check_window("MaxPool2D", window_, stride_, padding_);
-    check_padding();
+    check_pool_padding("MaxPool2D", window_, padding_);
   }
 
   std::string type_name() const override { return "MaxPool2D"; }
@@ -143,21 +143,6 @@ class MaxPool2D : public Layer<Scalar> {
   }
 
  private:
-  // PyTorch's rule: padding of at most half the window, so that every window
-  // holds at least one pixel of the image (a window of padding only would have
-  // −∞ for its maximum). "same" padding never needs more.
-  void check_padding() const {
-    if (padding_.kind() != Padding::Kind::fixed) return;
-    const Index p = padding_.amount();
-    if (2 * p > window_.height || 2 * p > window_.width) {
-      std::ostringstream s;
-      s << "MaxPool2D: padding " << p << " is more than half the " << window_.height << "×"
-        << window_.width << " window (at most " << std::min(window_.height, window_.width) / 2
-        << "): a window could then cover padding only";
-      throw ArgumentError(s.str());
-    }
-  }
-
   // The offsets q C, q C + 1, …, q C + C − 1 of pixel q's channels in a column
   // (an expression Eigen evaluates as it assigns; nothing is stored).
   static typename Vector<Index>::RandomAccessLinSpacedReturnType offsets_of(Index q, Index C) {
@@ -167,19 +152,15 @@ class MaxPool2D : public Layer<Scalar> {
   // The geometry for the last forward's sample shape, recomputed only when that
   // shape changes (building it names the layer, which allocates a string).
   const WindowGeometry& geometry() {
-    if (geometry_shape_ != this->sample_shape()) {
-      geometry_ = window_geometry(describe(), this->sample_shape(), window_, stride_, padding_);
-      geometry_shape_ = this->sample_shape();
-    }
-    return geometry_;
+    return geometry_.of([this] { return describe(); }, this->sample_shape(), window_, stride_,
+                        padding_);
   }
 
   Window window_;
   Index stride_;
   Padding padding_;
-  Shape geometry_shape_;     // the sample shape geometry_ is for
-  WindowGeometry geometry_;  // the window over that shape
-  Mat Y_;                    // output                (C·out_h·out_w × largest n)
+  WindowGeometryCache geometry_;  // the window over the last sample shape
+  Mat Y_;                         // output                (C·out_h·out_w × largest n)
   Offsets argmax_;  // offsets of the maxima (C·out_h·out_w × largest n), kept for backward
   Mat dX_;          // input gradient        (C·H·W × largest n)
 };

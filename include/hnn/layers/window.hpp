@@ -153,4 +153,39 @@ inline WindowGeometry window_geometry(const std::string& who, const Shape& input
   return g;
 }
 
+// The geometry of the last sample shape a layer saw, worked out again only
+// when that shape changes: building it names the layer, which allocates a
+// string, and forward must not allocate in a steady loop.
+class WindowGeometryCache {
+ public:
+  template <typename Who>
+  const WindowGeometry& of(const Who& who, const Shape& input, Window window, Index stride,
+                           const Padding& padding) {
+    if (input != shape_) {
+      geometry_ = window_geometry(who(), input, window, stride, padding);
+      shape_ = input;
+    }
+    return geometry_;
+  }
+
+ private:
+  Shape shape_;
+  WindowGeometry geometry_;
+};
+
+// A pooling window's padding: PyTorch's rule, at most half the window, so
+// that every window holds a pixel of the image ("same" never needs more).
+// ArgumentError naming `who` otherwise.
+inline void check_pool_padding(const std::string& who, Window window, const Padding& padding) {
+  if (padding.kind() != Padding::Kind::fixed) return;
+  const Index p = padding.amount();
+  if (2 * p > window.height || 2 * p > window.width) {
+    std::ostringstream s;
+    s << who << ": padding " << p << " is more than half the " << window.height << "×"
+      << window.width << " window (at most " << std::min(window.height, window.width) / 2
+      << "): a window could then cover padding only";
+    throw ArgumentError(s.str());
+  }
+}
+
 }  // namespace hnn
