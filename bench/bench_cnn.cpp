@@ -23,7 +23,8 @@
 //   gemm     only the step's matrix products, into preallocated buffers, over the same
 //            batches (the last one partial), with hnn::set_product as the layers compute them
 //            (`--products eigen`: plain Eigen noalias() calls, Eigen's own threading). Forward
-//            Y = W·P for both convolutions (P = im2col(X), kh·kw·C × out_h·out_w·B) and Z = W·X
+//            Y = W·P for both convolutions (P = im2col(X), kh·kw·C × out_h·out_w·B, taken in
+//            chunks of samples as Conv2D takes it: perf/chunks.hpp) and Z = W·X
 //            for both dense layers; backward dW for all four, dP = Wᵀ·dY for the second
 //            convolution and dX = Wᵀ·dZ for both dense layers (the first convolution computes no
 //            input gradient). About 7.7 million multiply-adds per sample: the GEMM-only limit
@@ -61,6 +62,8 @@
 #include "hnn/layers/im2col.hpp"
 #include "hnn/layers/max_pool2d.hpp"
 #include "hnn/layers/window.hpp"
+#include "hnn/perf/chunks.hpp"
+#include "hnn/perf/patches.hpp"
 
 namespace {
 
@@ -75,75 +78,12 @@ constexpr Index kOut1 = 26, kPool1 = 13;                       // 28 − 3 + 1, 
 constexpr Index kOut2 = 11, kPool2 = 5;                        // 13 − 3 + 1, ⌊11 / 2⌋
 constexpr Index kFlat = kC2 * kPool2 * kPool2, kHidden = 128;  // 1600, 128
 
-struct Args {
-  std::string mode = "train";
-  Index batch = 32;
-  std::string opt = "sgd";
-  int threads = 1;
-  Index samples = 12000;  // torch_cnn.py's default
-  int warmup = 5;
-  bool ftz = false;
-  std::uint64_t seed = 0;
-  int reps = 5000;               // infer mode
-  std::string products = "hnn";  // gemm mode: hnn::set_product or plain Eigen
-};
-
-[[noreturn]] void usage(const std::string& why) {
-  std::cerr << "bench_cnn: " << why << "\n"
-            << "usage: bench_cnn [--mode train|gemm|infer|profile] [--batch B] [--opt sgd|adam]\n"
-               "                 [--threads T] [--samples N] [--warmup STEPS] [--ftz] [--seed S]\n"
-               "                 [--reps R] [--products hnn|eigen]\n";
-  std::exit(2);
-}
-
 Args parse(int argc, char** argv) {
   Args a;
-  for (int i = 1; i < argc; ++i) {
-    const std::string k = argv[i];
-    const auto value = [&]() -> std::string {
-      if (i + 1 >= argc) usage(k + " needs a value");
-      return argv[++i];
-    };
-    const auto number = [&]() -> long long {
-      const std::string v = value();
-      char* end = nullptr;
-      const long long n = std::strtoll(v.c_str(), &end, 10);
-      if (end == v.c_str() || *end != '\0') usage(k + ": not a number: " + v);
-      return n;
-    };
-    if (k == "--mode") {
-      a.mode = value();
-    } else if (k == "--batch") {
-      a.batch = Index(number());
-    } else if (k == "--opt") {
-      a.opt = value();
-    } else if (k == "--threads") {
-      a.threads = int(number());
-    } else if (k == "--samples") {
-      a.samples = Index(number());
-    } else if (k == "--warmup") {
-      a.warmup = int(number());
-    } else if (k == "--ftz") {
-      a.ftz = true;
-    } else if (k == "--seed") {
-      a.seed = std::uint64_t(number());
-    } else if (k == "--reps") {
-      a.reps = int(number());
-    } else if (k == "--products") {
-      a.products = value();
-    } else if (k == "--help" || k == "-h") {
-      usage("help");
-    } else {
-      usage("unknown argument " + k);
-    }
-  }
-  if (a.mode == "latency") a.mode = "infer";
-  if (a.mode != "train" && a.mode != "gemm" && a.mode != "infer" && a.mode != "profile")
-    usage("--mode must be train, gemm, infer or profile");
-  if (a.opt != "sgd" && a.opt != "adam") usage("--opt must be sgd or adam");
-  if (a.products != "hnn" && a.products != "eigen") usage("--products must be hnn or eigen");
-  if (a.batch < 1 || a.samples < 1 || a.threads < 1 || a.warmup < 0 || a.reps < 1)
-    usage("--batch, --samples, --threads, --reps must be >= 1 and --warmup >= 0");
+  a.samples = 12000;  // torch_cnn.py's default
+  a.reps = 5000;      // infer mode
+  a = parse_args(argc, argv, "bench_cnn", a, {"train", "gemm", "infer", "latency", "profile"});
+  if (a.mode == "latency") a.mode = "infer";  // bench_mlp's name for it
   return a;
 }
 
@@ -302,17 +242,35 @@ struct StepProducts {
     auto dx3 = dX3.leftCols(n);
     auto dz3 = dZ3.leftCols(n);
     if (own) {
-      hnn::set_product(y1, W1, p1);                // Y₁ = W₁ P₁
-      hnn::set_product(y2, W2, p2);                // Y₂ = W₂ P₂
+      // The convolutions' products chunk by chunk, as Conv2D computes them (perf/chunks.hpp):
+      // each chunk's P and dP are the first columns of P₁, P₂, dP₂, as they are of Conv2D's
+      // buffers.
+      const Index c1 = hnn::samples_per_chunk(P1.rows() * kOut1 * kOut1 * 4, n);
+      const Index c2 = hnn::samples_per_chunk(P2.rows() * kOut2 * kOut2 * 4, n);
+      const Index px1 = kOut1 * kOut1, px2 = kOut2 * kOut2;
+      hnn::for_each_chunk(n, c1, [&](Index first, Index count) {  // Y₁ = W₁ P₁
+        hnn::set_product(y1.middleCols(first * px1, count * px1), W1, P1.leftCols(count * px1));
+      });
+      hnn::for_each_chunk(n, c2, [&](Index first, Index count) {  // Y₂ = W₂ P₂
+        hnn::set_product(y2.middleCols(first * px2, count * px2), W2, P2.leftCols(count * px2));
+      });
       hnn::set_product(z3, W3, x3);                // Z₃ = W₃ X₃
       hnn::set_product(z4, W4, z3);                // Z₄ = W₄ A₃
       hnn::set_product(dW4, dz4, z3.transpose());  // dW₄ = dZ₄ A₃ᵀ
       hnn::set_product(dz3, W4.transpose(), dz4);  // dA₃ = W₄ᵀ dZ₄
       hnn::set_product(dW3, dz3, x3.transpose());  // dW₃ = dZ₃ X₃ᵀ
       hnn::set_product(dx3, W3.transpose(), dz3);  // dX₃ = W₃ᵀ dZ₃
-      hnn::set_product(dW2, dy2, p2.transpose());  // dW₂ = dY₂ P₂ᵀ
-      hnn::set_product(dp2, W2.transpose(), dy2);  // dP₂ = W₂ᵀ dY₂
-      hnn::set_product(dW1, dy1, p1.transpose());  // dW₁ = dY₁ P₁ᵀ (no dP₁: the first layer)
+      dW2.setZero();
+      hnn::for_each_chunk(n, c2, [&](Index first, Index count) {
+        const auto dy = dy2.middleCols(first * px2, count * px2);
+        hnn::add_product(dW2, dy, P2.leftCols(count * px2).transpose());  // dW₂ += dY₂ P₂ᵀ
+        hnn::set_product(dP2.leftCols(count * px2), W2.transpose(), dy);  // dP₂ = W₂ᵀ dY₂
+      });
+      dW1.setZero();
+      hnn::for_each_chunk(n, c1, [&](Index first, Index count) {  // dW₁ += dY₁ P₁ᵀ (no dP₁)
+        hnn::add_product(dW1, dy1.middleCols(first * px1, count * px1),
+                         P1.leftCols(count * px1).transpose());
+      });
       return;
     }
     y1.noalias() = W1 * p1;
@@ -368,39 +326,9 @@ void run_gemm(const Args& a) {
 
 void run_infer(const Args& a) {
   auto model = make_model(a.seed);
-  const Index pool = std::min<Index>(a.samples, 1024);
-  const Mat X = random_images(pool, a.seed);
-  std::vector<double> predict_us(std::size_t(a.reps)), forward_us(std::size_t(a.reps));
-  double sink = 0;
-  const int warm = std::max(100, a.warmup * 20);
-  for (int r = -warm; r < a.reps; ++r) {  // negative r: warm-up, not recorded
-    const Index j = Index(r + warm) % pool;
-    const auto t0 = Clock::now();
-    const hnn::ConstRef<float> f = model.forward(X.middleCols(j, 1), hnn::Mode::infer);
-    const float f0 = f(0, 0);
-    const auto t1 = Clock::now();
-    sink += double(f0);
-    const auto t2 = Clock::now();
-    const Mat p = model.predict(X.middleCols(j, 1));  // a new 10 × 1 matrix
-    const auto t3 = Clock::now();
-    sink += double(p(0, 0));
-    if (r >= 0) {
-      forward_us[std::size_t(r)] = std::chrono::duration<double, std::micro>(t1 - t0).count();
-      predict_us[std::size_t(r)] = std::chrono::duration<double, std::micro>(t3 - t2).count();
-    }
-  }
-  const Percentiles p = percentiles(predict_us), f = percentiles(forward_us);
+  const Mat X = random_images(std::min<hnn::Index>(a.samples, 1024), a.seed);
   Json j = common(a);
-  j.add("reps", a.reps)
-      .add("forward_p50_us", f.p50)
-      .add("forward_p99_us", f.p99)
-      .add("forward_mean_us", f.mean)
-      .add("forward_min_us", f.min)
-      .add("predict_p50_us", p.p50)
-      .add("predict_p99_us", p.p99)
-      .add("predict_mean_us", p.mean)
-      .add("predict_min_us", p.min)
-      .add("checksum", sink);
+  measure_latency(model, X, a.reps, std::max(100, a.warmup * 20), j);
   finish(j);
 }
 
@@ -443,18 +371,45 @@ class ConvParts {
     auto dp2 = s_.dP2.leftCols(q2);
     auto x2 = X2_.leftCols(n);
     auto dx2 = dX2_.leftCols(n);
-    time("conv1 im2col", [&] { hnn::im2col(X, g1_, p1); });
-    time("conv1 bias", [&] { y1.colwise() = b1_.col(0); });
-    time("conv1 Y = W P", [&] { hnn::add_product(y1, s_.W1, p1); });
-    time("conv2 im2col", [&] { hnn::im2col(x2, g2_, p2); });
-    time("conv2 bias", [&] { y2.colwise() = b2_.col(0); });
-    time("conv2 Y = W P", [&] { hnn::add_product(y2, s_.W2, p2); });
-    time("conv2 dW += dY Pt", [&] { hnn::add_product(s_.dW2, dy2, p2.transpose()); });
-    time("conv2 db += dY 1", [&] { db2_ += dy2.rowwise().sum(); });
-    time("conv2 dP = Wt dY", [&] { hnn::set_product(dp2, s_.W2.transpose(), dy2); });
-    time("conv2 col2im", [&] { hnn::col2im(dp2, g2_, dx2); });
-    time("conv1 dW += dY Pt", [&] { hnn::add_product(s_.dW1, dy1, p1.transpose()); });
-    time("conv1 db += dY 1", [&] { db1_ += dy1.rowwise().sum(); });
+    // Chunk by chunk, as Conv2D takes a batch (perf/chunks.hpp).
+    const Index px1 = g1_.out_pixels(), px2 = g2_.out_pixels();
+    const Index c1 = hnn::samples_per_chunk(p1.rows() * px1 * 4, n);
+    const Index c2 = hnn::samples_per_chunk(p2.rows() * px2 * 4, n);
+    hnn::for_each_chunk(n, c1, [&](Index first, Index count) {
+      auto p = p1.leftCols(count * px1);
+      auto y = y1.middleCols(first * px1, count * px1);
+      time("conv1 im2col", [&] { hnn::copy_patches(X.middleCols(first, count), g1_, p); });
+      time("conv1 bias", [&] { y.colwise() = b1_.col(0); });
+      time("conv1 Y = W P", [&] { hnn::add_product(y, s_.W1, p); });
+    });
+    hnn::for_each_chunk(n, c2, [&](Index first, Index count) {
+      auto p = p2.leftCols(count * px2);
+      auto y = y2.middleCols(first * px2, count * px2);
+      time("conv2 im2col", [&] { hnn::copy_patches(x2.middleCols(first, count), g2_, p); });
+      time("conv2 bias", [&] { y.colwise() = b2_.col(0); });
+      time("conv2 Y = W P", [&] { hnn::add_product(y, s_.W2, p); });
+    });
+    hnn::for_each_chunk(n, c2, [&](Index first, Index count) {
+      auto p = p2.leftCols(count * px2);
+      auto dp = dp2.leftCols(count * px2);
+      const auto dy = dy2.middleCols(first * px2, count * px2);
+      if (c2 < n)  // P rebuilt, unless the batch is one chunk and P still holds it
+        time("conv2 im2col (backward)",
+             [&] { hnn::copy_patches(x2.middleCols(first, count), g2_, p); });
+      time("conv2 dW += dY Pt", [&] { hnn::add_product(s_.dW2, dy, p.transpose()); });
+      time("conv2 db += dY 1", [&] { db2_ += dy.rowwise().sum(); });
+      time("conv2 dP = Wt dY", [&] { hnn::set_product(dp, s_.W2.transpose(), dy); });
+      time("conv2 col2im", [&] { hnn::add_back_patches(dp, g2_, dx2.middleCols(first, count)); });
+    });
+    hnn::for_each_chunk(n, c1, [&](Index first, Index count) {
+      auto p = p1.leftCols(count * px1);
+      const auto dy = dy1.middleCols(first * px1, count * px1);
+      if (c1 < n)
+        time("conv1 im2col (backward)",
+             [&] { hnn::copy_patches(X.middleCols(first, count), g1_, p); });
+      time("conv1 dW += dY Pt", [&] { hnn::add_product(s_.dW1, dy, p.transpose()); });
+      time("conv1 db += dY 1", [&] { db1_ += dy.rowwise().sum(); });
+    });
   }
 
   // The timers, in the order of the step.
@@ -493,61 +448,12 @@ class ConvParts {
 void run_profile(const Args& a) {
   auto model = make_model(a.seed);
   auto optimizer = make_optimizer(a.opt);
-  const hnn::SoftmaxCrossEntropy<float> loss;
   const hnn::Labels y = random_labels(a.samples, kClasses, a.seed);
   const Mat X = random_images(a.samples, a.seed);
-  auto params = model.parameters();
-  const std::size_t K = model.size();
-  Mat dP;
-
-  enum { kZero, kLossValue, kLossGrad, kStep, kPhases };
-  std::vector<double> phase(kPhases, 0.0), fwd(K, 0.0), bwd(K, 0.0);
   const Index B = std::min(a.batch, a.samples);
-
-  const auto epoch = [&](Index first, Index count, bool record) {
-    for (Index s = first; s < first + count; s += B) {
-      const Index n = std::min(B, first + count - s);
-      const auto Xb = X.middleCols(s, n);
-      const auto yb = y.segment(s, n);
-      auto t = Clock::now();
-      const auto lap = [&t](double& into, bool rec) {
-        const auto now = Clock::now();
-        if (rec) into += seconds_between(t, now);
-        t = now;
-      };
-      hnn::zero_grad(params);
-      lap(phase[kZero], record);
-      std::optional<hnn::ConstRef<float>> A(Xb);
-      for (std::size_t k = 0; k < K; ++k) {
-        A.emplace(model.layer(k).forward(*A, hnn::Mode::train));
-        lap(fwd[k], record);
-      }
-      const hnn::ConstRef<float> P = *A;
-      const float L = loss.value(P, yb);
-      lap(phase[kLossValue], record);
-      if (dP.rows() != P.rows() || dP.cols() < n) dP.resize(P.rows(), B);
-      auto G0 = dP.leftCols(n);
-      loss.gradient(P, yb, G0);
-      lap(phase[kLossGrad], record);
-      std::optional<hnn::ConstRef<float>> G(G0);
-      for (std::size_t k = K; k-- > 0;) {
-        G.emplace(model.layer(k).backward(*G));
-        lap(bwd[k], record);
-      }
-      optimizer->step(params);
-      lap(phase[kStep], record);
-      if (!std::isfinite(L)) {
-        std::cerr << "bench_cnn: loss is not finite\n";
-        std::exit(1);
-      }
-    }
-  };
-  epoch(0, std::min<Index>(a.samples, B * a.warmup), false);
-  const double c0 = cpu_seconds();
-  const auto t0 = Clock::now();
-  epoch(0, a.samples, true);
-  const double seconds = seconds_between(t0, Clock::now());
-  const double cpu = cpu_seconds() - c0;
+  const std::size_t K = model.size();
+  const PhaseTimes t = profile_epoch(model, *optimizer, X, y, B, a.warmup, "bench_cnn");
+  const std::vector<double>&fwd = t.forward, &bwd = t.backward;
 
   // The convolutions' parts, alone, over the same batches (after a warm-up).
   ConvParts parts(B, a.seed);
@@ -558,10 +464,11 @@ void run_profile(const Args& a) {
     parts.step(X.middleCols(s, std::min(B, a.samples - s)));
 
   Json j = common(a);
-  j.add("seconds", seconds)
-      .add("cpu_seconds", cpu)
-      .add("samples_per_s", double(a.samples) / seconds);
-  double total = 0;
+  j.add("seconds", t.seconds)
+      .add("cpu_seconds", t.cpu_seconds)
+      .add("samples_per_s", double(a.samples) / t.seconds);
+  t.add_to(j, model);
+  const double total = t.total();
   std::vector<std::pair<std::string, double>> groups;  // kind → seconds, first-seen order
   const auto group = [&groups](const std::string& name, double s) {
     for (auto& g : groups) {
@@ -572,28 +479,13 @@ void run_profile(const Args& a) {
     }
     groups.emplace_back(name, s);
   };
-  std::ostringstream names;
-  for (std::size_t k = 0; k < K; ++k) {
-    j.add("forward_" + std::to_string(k) + "_s", fwd[k]);
-    total += fwd[k];
+  for (std::size_t k = 0; k < K; ++k)
     group(kind_of(model.layer(k)) + " forward", fwd[k]);
-  }
-  j.add("loss_value_s", phase[kLossValue]).add("loss_gradient_s", phase[kLossGrad]);
-  for (std::size_t k = K; k-- > 0;) {
-    j.add("backward_" + std::to_string(k) + "_s", bwd[k]);
-    total += bwd[k];
-  }
   for (std::size_t k = 0; k < K; ++k)
     group(kind_of(model.layer(k)) + " backward", bwd[k]);
-  group("loss", phase[kLossValue] + phase[kLossGrad]);
-  group("optimizer", phase[kStep]);
-  group("zero_grad", phase[kZero]);
-  j.add("optimizer_step_s", phase[kStep]).add("zero_grad_s", phase[kZero]);
-  total += phase[kLossValue] + phase[kLossGrad] + phase[kStep] + phase[kZero];
-  j.add("timed_phases_s", total);
-  for (std::size_t k = 0; k < K; ++k)
-    names << (k ? "," : "") << model.layer(k).describe();
-  j.add("layers", names.str());
+  group("loss", t.loss_value + t.loss_gradient);
+  group("optimizer", t.step);
+  group("zero_grad", t.zero_grad);
   std::ostringstream g, p;
   for (const auto& x : groups)
     g << (g.tellp() > 0 ? "," : "") << '"' << x.first << "\":" << x.second;
@@ -612,16 +504,16 @@ void run_profile(const Args& a) {
   };
   std::cerr << "bench_cnn profile: batch " << B << ", " << a.opt << (a.ftz ? " +ftz" : "") << ", "
             << a.threads << " thread(s), " << a.samples << " samples: " << std::fixed
-            << std::setprecision(0) << double(a.samples) / seconds << " samples/s, "
+            << std::setprecision(0) << double(a.samples) / t.seconds << " samples/s, "
             << std::setprecision(1) << 1e6 * total / steps << " µs per step timed\n"
             << "per layer (% of the timed step):\n";
   for (std::size_t k = 0; k < K; ++k)
     line("forward  " + model.layer(k).describe(), fwd[k]);
-  line("loss value + gradient", phase[kLossValue] + phase[kLossGrad]);
+  line("loss value + gradient", t.loss_value + t.loss_gradient);
   for (std::size_t k = K; k-- > 0;)
     line("backward " + model.layer(k).describe(), bwd[k]);
-  line("optimizer step", phase[kStep]);
-  line("zero_grad", phase[kZero]);
+  line("optimizer step", t.step);
+  line("zero_grad", t.zero_grad);
   std::cerr << "by kind:\n";
   for (const auto& x : groups)
     line(x.first, x.second);

@@ -13,8 +13,10 @@
 #include <chrono>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -294,6 +296,218 @@ inline void finish(Json& j) {
                         std::to_string(EIGEN_MAJOR_VERSION) + '.' +
                         std::to_string(EIGEN_MINOR_VERSION));
   std::cout << j.str() << std::endl;
+}
+
+// Single-sample latency: `reps` calls, after `warm` untimed ones, each of
+// model.forward(x, Mode::infer) (a view) and model.predict(x) (a new
+// matrix), on the columns of X in turn; p50, p99, mean and min of each in µs
+// added to j as forward_*_us and predict_*_us.
+inline void measure_latency(hnn::Sequential<float>& model, const Mat& X, int reps, int warm,
+                            Json& j) {
+  std::vector<double> predict_us(static_cast<std::size_t>(reps)),
+      forward_us(static_cast<std::size_t>(reps));
+  double sink = 0;
+  for (int r = -warm; r < reps; ++r) {  // negative r: warm-up, not recorded
+    const hnn::Index c = hnn::Index(r + warm) % X.cols();
+    const auto t0 = Clock::now();
+    const hnn::ConstRef<float> f = model.forward(X.middleCols(c, 1), hnn::Mode::infer);
+    const float f0 = f(0, 0);
+    const auto t1 = Clock::now();
+    sink += double(f0);
+    const auto t2 = Clock::now();
+    const Mat p = model.predict(X.middleCols(c, 1));  // a new matrix
+    const auto t3 = Clock::now();
+    sink += double(p(0, 0));
+    if (r >= 0) {
+      forward_us[std::size_t(r)] = std::chrono::duration<double, std::micro>(t1 - t0).count();
+      predict_us[std::size_t(r)] = std::chrono::duration<double, std::micro>(t3 - t2).count();
+    }
+  }
+  const Percentiles p = percentiles(predict_us), f = percentiles(forward_us);
+  j.add("reps", reps)
+      .add("forward_p50_us", f.p50)
+      .add("forward_p99_us", f.p99)
+      .add("forward_mean_us", f.mean)
+      .add("forward_min_us", f.min)
+      .add("predict_p50_us", p.p50)
+      .add("predict_p99_us", p.p99)
+      .add("predict_mean_us", p.mean)
+      .add("predict_min_us", p.min)
+      .add("checksum", sink);
+}
+
+// ---- the profile -------------------------------------------------------------------------
+
+// Where one epoch of fit's loop goes: the loop written out with the library's
+// calls (zero_grad, each layer's forward, the loss's value and gradient, each
+// layer's backward, the optimizer's step), each phase timed.
+struct PhaseTimes {
+  std::vector<double> forward, backward;  // per layer, seconds over the timed epoch
+  double zero_grad = 0, loss_value = 0, loss_gradient = 0, step = 0;
+  double seconds = 0, cpu_seconds = 0;  // the timed epoch, wall and CPU
+
+  double total() const {
+    double t = zero_grad + loss_value + loss_gradient + step;
+    for (std::size_t k = 0; k < forward.size(); ++k)
+      t += forward[k] + backward[k];
+    return t;
+  }
+
+  // forward_k_s, loss_value_s, loss_gradient_s, backward_k_s, optimizer_step_s,
+  // zero_grad_s, timed_phases_s and the layers' names.
+  void add_to(Json& j, const hnn::Sequential<float>& model) const {
+    const std::size_t K = forward.size();
+    for (std::size_t k = 0; k < K; ++k)
+      j.add("forward_" + std::to_string(k) + "_s", forward[k]);
+    j.add("loss_value_s", loss_value).add("loss_gradient_s", loss_gradient);
+    for (std::size_t k = K; k-- > 0;)
+      j.add("backward_" + std::to_string(k) + "_s", backward[k]);
+    j.add("optimizer_step_s", step).add("zero_grad_s", zero_grad).add("timed_phases_s", total());
+    std::ostringstream names;
+    for (std::size_t k = 0; k < K; ++k)
+      names << (k ? "," : "") << model.layer(k).describe();
+    j.add("layers", names.str());
+  }
+};
+
+// `warmup` untimed steps, then one timed epoch over X, y in batches of B.
+inline PhaseTimes profile_epoch(hnn::Sequential<float>& model, hnn::Optimizer<float>& optimizer,
+                                const Mat& X, const hnn::Labels& y, hnn::Index B, int warmup,
+                                const std::string& program) {
+  const hnn::SoftmaxCrossEntropy<float> loss;
+  auto params = model.parameters();
+  const std::size_t K = model.size();
+  PhaseTimes p;
+  p.forward.assign(K, 0.0);
+  p.backward.assign(K, 0.0);
+  Mat dP;
+  const auto epoch = [&](hnn::Index first, hnn::Index count, bool record) {
+    for (hnn::Index s = first; s < first + count; s += B) {
+      const hnn::Index n = std::min(B, first + count - s);
+      const auto Xb = X.middleCols(s, n);
+      const auto yb = y.segment(s, n);
+      auto t = Clock::now();
+      const auto lap = [&t, record](double& into) {
+        const auto now = Clock::now();
+        if (record) into += seconds_between(t, now);
+        t = now;
+      };
+      hnn::zero_grad(params);
+      lap(p.zero_grad);
+      std::optional<hnn::ConstRef<float>> A(Xb);
+      for (std::size_t k = 0; k < K; ++k) {
+        A.emplace(model.layer(k).forward(*A, hnn::Mode::train));
+        lap(p.forward[k]);
+      }
+      const hnn::ConstRef<float> P = *A;
+      const float L = loss.value(P, yb);
+      lap(p.loss_value);
+      if (dP.rows() != P.rows() || dP.cols() < n) dP.resize(P.rows(), B);
+      auto G0 = dP.leftCols(n);
+      loss.gradient(P, yb, G0);
+      lap(p.loss_gradient);
+      std::optional<hnn::ConstRef<float>> G(G0);
+      for (std::size_t k = K; k-- > 0;) {
+        G.emplace(model.layer(k).backward(*G));
+        lap(p.backward[k]);
+      }
+      optimizer.step(params);
+      lap(p.step);
+      if (!std::isfinite(L)) {
+        std::cerr << program << ": loss is not finite\n";
+        std::exit(1);
+      }
+    }
+  };
+  epoch(0, std::min<hnn::Index>(X.cols(), B * warmup), false);
+  const double c0 = cpu_seconds();
+  const auto t0 = Clock::now();
+  epoch(0, X.cols(), true);
+  p.seconds = seconds_between(t0, Clock::now());
+  p.cpu_seconds = cpu_seconds() - c0;
+  return p;
+}
+
+// ---- the command line ------------------------------------------------------------------
+
+// The options both programs take; each gives its own defaults and modes.
+struct Args {
+  std::string mode = "train";
+  hnn::Index batch = 32;
+  std::string opt = "sgd";
+  int threads = 1;
+  hnn::Index samples = 0;
+  int warmup = 5;
+  bool ftz = false;
+  std::uint64_t seed = 0;
+  int reps = 0;                  // latency runs
+  std::string products = "hnn";  // gemm mode: hnn::set_product or plain Eigen
+};
+
+[[noreturn]] inline void usage(const std::string& program, const std::vector<std::string>& modes,
+                               const std::string& why) {
+  std::string list;
+  for (const auto& m : modes)
+    list += (list.empty() ? "" : "|") + m;
+  std::cerr << program << ": " << why << "\n"
+            << "usage: " << program << " [--mode " << list << "] [--batch B] [--opt sgd|adam]\n"
+            << "       [--threads T] [--samples N] [--warmup STEPS] [--ftz] [--seed S]\n"
+            << "       [--reps R] [--products hnn|eigen]\n";
+  std::exit(2);
+}
+
+// The command line read over `defaults`; --mode must be one of `modes`. A bad
+// argument prints the usage and exits with status 2.
+inline Args parse_args(int argc, char** argv, const std::string& program, Args defaults,
+                       const std::vector<std::string>& modes) {
+  Args a = std::move(defaults);
+  const auto fail = [&](const std::string& why) { usage(program, modes, why); };
+  for (int i = 1; i < argc; ++i) {
+    const std::string k = argv[i];
+    const auto value = [&]() -> std::string {
+      if (i + 1 >= argc) fail(k + " needs a value");
+      return argv[++i];
+    };
+    const auto number = [&]() -> long long {
+      const std::string v = value();
+      char* end = nullptr;
+      const long long n = std::strtoll(v.c_str(), &end, 10);
+      if (end == v.c_str() || *end != '\0') fail(k + ": not a number: " + v);
+      return n;
+    };
+    if (k == "--mode") {
+      a.mode = value();
+    } else if (k == "--batch") {
+      a.batch = hnn::Index(number());
+    } else if (k == "--opt") {
+      a.opt = value();
+    } else if (k == "--threads") {
+      a.threads = int(number());
+    } else if (k == "--samples") {
+      a.samples = hnn::Index(number());
+    } else if (k == "--warmup") {
+      a.warmup = int(number());
+    } else if (k == "--ftz") {
+      a.ftz = true;
+    } else if (k == "--seed") {
+      a.seed = std::uint64_t(number());
+    } else if (k == "--reps") {
+      a.reps = int(number());
+    } else if (k == "--products") {
+      a.products = value();
+    } else if (k == "--help" || k == "-h") {
+      fail("help");
+    } else {
+      fail("unknown argument " + k);
+    }
+  }
+  if (std::find(modes.begin(), modes.end(), a.mode) == modes.end())
+    fail("--mode must be one of the modes below");
+  if (a.opt != "sgd" && a.opt != "adam") fail("--opt must be sgd or adam");
+  if (a.products != "hnn" && a.products != "eigen") fail("--products must be hnn or eigen");
+  if (a.batch < 1 || a.samples < 1 || a.threads < 1 || a.warmup < 0 || a.reps < 1)
+    fail("--batch, --samples, --threads, --reps must be >= 1 and --warmup >= 0");
+  return a;
 }
 
 }  // namespace hnn_bench

@@ -60,76 +60,11 @@ namespace {
 using namespace hnn_bench;
 constexpr hnn::Index kInputs = 784, kHidden1 = 256, kHidden2 = 128, kClasses = 10;
 
-struct Args {
-  std::string mode = "train";
-  hnn::Index batch = 32;
-  std::string opt = "sgd";
-  int threads = 1;
-  hnn::Index samples = 60000;
-  int warmup = 5;
-  bool ftz = false;
-  std::uint64_t seed = 0;
-  int reps = 20000;              // latency mode
-  std::string products = "hnn";  // gemm mode: hnn::set_product or plain Eigen
-};
-
-[[noreturn]] void usage(const std::string& why) {
-  std::cerr << "bench_mlp: " << why << "\n"
-            << "usage: bench_mlp [--mode train|gemm|latency|profile|products] [--batch B]\n"
-               "                 [--opt sgd|adam]"
-               "                 [--threads T] [--samples N] [--warmup STEPS] [--ftz] [--seed S]\n"
-               "                 [--reps R] [--products hnn|eigen]\n";
-  std::exit(2);
-}
-
 Args parse(int argc, char** argv) {
   Args a;
-  for (int i = 1; i < argc; ++i) {
-    const std::string k = argv[i];
-    const auto value = [&]() -> std::string {
-      if (i + 1 >= argc) usage(k + " needs a value");
-      return argv[++i];
-    };
-    const auto number = [&]() -> long long {
-      const std::string v = value();
-      char* end = nullptr;
-      const long long n = std::strtoll(v.c_str(), &end, 10);
-      if (end == v.c_str() || *end != '\0') usage(k + ": not a number: " + v);
-      return n;
-    };
-    if (k == "--mode") {
-      a.mode = value();
-    } else if (k == "--batch") {
-      a.batch = hnn::Index(number());
-    } else if (k == "--opt") {
-      a.opt = value();
-    } else if (k == "--threads") {
-      a.threads = int(number());
-    } else if (k == "--samples") {
-      a.samples = hnn::Index(number());
-    } else if (k == "--warmup") {
-      a.warmup = int(number());
-    } else if (k == "--ftz") {
-      a.ftz = true;
-    } else if (k == "--seed") {
-      a.seed = std::uint64_t(number());
-    } else if (k == "--reps") {
-      a.reps = int(number());
-    } else if (k == "--products") {
-      a.products = value();
-    } else if (k == "--help" || k == "-h") {
-      usage("help");
-    } else {
-      usage("unknown argument " + k);
-    }
-  }
-  if (a.mode != "train" && a.mode != "gemm" && a.mode != "latency" && a.mode != "profile" &&
-      a.mode != "products")
-    usage("--mode must be train, gemm, latency, profile or products");
-  if (a.opt != "sgd" && a.opt != "adam") usage("--opt must be sgd or adam");
-  if (a.products != "hnn" && a.products != "eigen") usage("--products must be hnn or eigen");
-  if (a.batch < 1 || a.samples < 1 || a.threads < 1 || a.warmup < 0 || a.reps < 1)
-    usage("--batch, --samples, --threads, --reps must be >= 1 and --warmup >= 0");
+  a.samples = 60000;
+  a.reps = 20000;  // latency mode
+  a = parse_args(argc, argv, "bench_mlp", a, {"train", "gemm", "latency", "profile", "products"});
   return a;
 }
 
@@ -298,39 +233,9 @@ void run_gemm(const Args& a) {
 
 void run_latency(const Args& a) {
   auto model = make_model(a.seed);
-  const hnn::Index pool = std::min<hnn::Index>(a.samples, 1024);
-  const Mat X = random_inputs(pool, a.seed);
-  std::vector<double> predict_us(std::size_t(a.reps)), forward_us(std::size_t(a.reps));
-  double sink = 0;
-  const int warm = std::max(100, a.warmup * 100);
-  for (int r = -warm; r < a.reps; ++r) {  // negative r: warm-up, not recorded
-    const hnn::Index j = hnn::Index(r + warm) % pool;
-    const auto t0 = Clock::now();
-    const Mat p = model.predict(X.middleCols(j, 1));  // a new 10 × 1 matrix
-    const auto t1 = Clock::now();
-    sink += double(p(0, 0));
-    const auto t2 = Clock::now();
-    const hnn::ConstRef<float> f = model.forward(X.middleCols(j, 1), hnn::Mode::infer);
-    const float f0 = f(0, 0);
-    const auto t3 = Clock::now();
-    sink += double(f0);
-    if (r >= 0) {
-      predict_us[std::size_t(r)] = std::chrono::duration<double, std::micro>(t1 - t0).count();
-      forward_us[std::size_t(r)] = std::chrono::duration<double, std::micro>(t3 - t2).count();
-    }
-  }
-  const Percentiles p = percentiles(predict_us), f = percentiles(forward_us);
+  const Mat X = random_inputs(std::min<hnn::Index>(a.samples, 1024), a.seed);
   Json j = common(a);
-  j.add("reps", a.reps)
-      .add("predict_p50_us", p.p50)
-      .add("predict_p99_us", p.p99)
-      .add("predict_mean_us", p.mean)
-      .add("predict_min_us", p.min)
-      .add("forward_p50_us", f.p50)
-      .add("forward_p99_us", f.p99)
-      .add("forward_mean_us", f.mean)
-      .add("forward_min_us", f.min)
-      .add("checksum", sink);
+  measure_latency(model, X, a.reps, std::max(100, a.warmup * 100), j);
   finish(j);
 }
 
@@ -338,86 +243,15 @@ void run_latency(const Args& a) {
 void run_profile(const Args& a) {
   auto model = make_model(a.seed);
   auto optimizer = make_optimizer(a.opt);
-  const hnn::SoftmaxCrossEntropy<float> loss;
   const hnn::Labels y = random_labels(a.samples, a.seed);
   const Mat X = random_inputs(a.samples, a.seed);
-  auto params = model.parameters();
-  const std::size_t K = model.size();
-  Mat dP;
-
-  enum { kZero, kLossValue, kLossGrad, kStep, kPhases };
-  std::vector<double> phase(kPhases, 0.0), fwd(K, 0.0), bwd(K, 0.0);
-  const auto secs = [](Clock::time_point t0, Clock::time_point t1) {
-    return std::chrono::duration<double>(t1 - t0).count();
-  };
   const hnn::Index B = std::min(a.batch, a.samples);
-
-  const auto epoch = [&](hnn::Index first, hnn::Index count, bool record) {
-    for (hnn::Index s = first; s < first + count; s += B) {
-      const hnn::Index n = std::min(B, first + count - s);
-      const auto Xb = X.middleCols(s, n);
-      const auto yb = y.segment(s, n);
-      auto t = Clock::now();
-      const auto lap = [&t, &secs](double& into, bool rec) {
-        const auto now = Clock::now();
-        if (rec) into += secs(t, now);
-        t = now;
-      };
-      hnn::zero_grad(params);
-      lap(phase[kZero], record);
-      std::optional<hnn::ConstRef<float>> A(Xb);
-      for (std::size_t k = 0; k < K; ++k) {
-        A.emplace(model.layer(k).forward(*A, hnn::Mode::train));
-        lap(fwd[k], record);
-      }
-      const hnn::ConstRef<float> P = *A;
-      const float L = loss.value(P, yb);
-      lap(phase[kLossValue], record);
-      if (dP.rows() != P.rows() || dP.cols() < n) dP.resize(P.rows(), B);
-      auto G0 = dP.leftCols(n);
-      loss.gradient(P, yb, G0);
-      lap(phase[kLossGrad], record);
-      std::optional<hnn::ConstRef<float>> G(G0);
-      for (std::size_t k = K; k-- > 0;) {
-        G.emplace(model.layer(k).backward(*G));
-        lap(bwd[k], record);
-      }
-      optimizer->step(params);
-      lap(phase[kStep], record);
-      if (!std::isfinite(L)) {
-        std::cerr << "bench_mlp: loss is not finite\n";
-        std::exit(1);
-      }
-    }
-  };
-  epoch(0, std::min<hnn::Index>(a.samples, B * a.warmup), false);
-  const double c0 = cpu_seconds();
-  const auto t0 = Clock::now();
-  epoch(0, a.samples, true);
-  const double seconds = secs(t0, Clock::now());
-  const double cpu = cpu_seconds() - c0;
-
+  const PhaseTimes t = profile_epoch(model, *optimizer, X, y, B, a.warmup, "bench_mlp");
   Json j = common(a);
-  j.add("seconds", seconds)
-      .add("cpu_seconds", cpu)
-      .add("samples_per_s", double(a.samples) / seconds);
-  double total = 0;
-  std::ostringstream names;
-  for (std::size_t k = 0; k < K; ++k) {
-    j.add("forward_" + std::to_string(k) + "_s", fwd[k]);
-    total += fwd[k];
-  }
-  j.add("loss_value_s", phase[kLossValue]).add("loss_gradient_s", phase[kLossGrad]);
-  for (std::size_t k = K; k-- > 0;) {
-    j.add("backward_" + std::to_string(k) + "_s", bwd[k]);
-    total += bwd[k];
-  }
-  j.add("optimizer_step_s", phase[kStep]).add("zero_grad_s", phase[kZero]);
-  total += phase[kLossValue] + phase[kLossGrad] + phase[kStep] + phase[kZero];
-  j.add("timed_phases_s", total);
-  for (std::size_t k = 0; k < K; ++k)
-    names << (k ? "," : "") << model.layer(k).describe();
-  j.add("layers", names.str());
+  j.add("seconds", t.seconds)
+      .add("cpu_seconds", t.cpu_seconds)
+      .add("samples_per_s", double(a.samples) / t.seconds);
+  t.add_to(j, model);
   finish(j);
 }
 

@@ -635,6 +635,29 @@ def report_from(path):
     return 0
 
 
+
+def common_arguments(ap, refs, program, quick, batches, out):
+    """The options run.py and run_cnn.py share: references, repetitions, cells, build, output."""
+    ap.add_argument("--refs", default=str(REPO.parent / "shared" / "bench"),
+                    help=f"folder of {refs} (default: %(default)s)")
+    ap.add_argument("--reps", type=int, default=None, help="repetitions (default 3; --quick: 1)")
+    ap.add_argument("--quick", action="store_true", help=f"smoke test: 1 repetition, {quick}")
+    ap.add_argument("--batches", type=lambda s: [int(x) for x in s.split(",")], default=None,
+                    help=f"comma-separated batch sizes (default {batches})")
+    ap.add_argument("--threads", type=lambda s: [int(x) for x in s.split(",")], default=[1, 2],
+                    help="comma-separated thread counts (default 1,2)")
+    ap.add_argument("--profile", action="store_true",
+                    help=f"also run {program} --mode profile once per cell (where the step goes)")
+    ap.add_argument("--build-dir", default=str(REPO / "build" / "bench"))
+    ap.add_argument("--jobs", type=int, default=None, help="build jobs (default: the CPUs)")
+    ap.add_argument("--no-build", action="store_true", help=f"use the {program} already built")
+    ap.add_argument("--no-native", action="store_true", help="build without -march=native")
+    ap.add_argument("--no-install", action="store_true", help="never apt-get install")
+    ap.add_argument("--timeout", type=float, default=1800, help="seconds per run")
+    ap.add_argument("--out", default=str(REPO / "bench" / "results" / out))
+    ap.add_argument("--report", metavar="JSONL",
+                    help="print the report of an earlier run's JSONL file and exit")
+
 def main():
     # --net cnn: the convolutional benchmark (bench/run_cnn.py, with its own options).
     pre = argparse.ArgumentParser(add_help=False)
@@ -646,37 +669,20 @@ def main():
         return run_cnn.main(rest)
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--refs", default=str(REPO.parent / "shared" / "bench"),
-                    help="folder of torch_mlp.py and numpy_mlp.py (default: %(default)s)")
-    ap.add_argument("--reps", type=int, default=None, help="repetitions (default 3; --quick: 1)")
-    ap.add_argument("--quick", action="store_true",
-                    help="smoke test: 1 repetition, batch 1 and 128, SGD and Adam+ftz")
-    ap.add_argument("--batches", type=lambda s: [int(x) for x in s.split(",")], default=None,
-                    help="comma-separated batch sizes (default 1,32,128,512)")
-    ap.add_argument("--threads", type=lambda s: [int(x) for x in s.split(",")], default=[1, 2],
-                    help="comma-separated thread counts (default 1,2)")
+    common_arguments(ap, refs="torch_mlp.py and numpy_mlp.py", program="bench_mlp",
+                     quick="batch 1 and 128, SGD and Adam+ftz", batches="1,32,128,512",
+                     out="latest.jsonl")
     ap.add_argument("--samples", type=int, default=60000, help="samples per epoch (batch > 1)")
     ap.add_argument("--b1-samples", type=int, default=None,
                     help="samples per epoch at batch 1, for every implementation (default 6000; "
                          "--quick: 2000)")
     ap.add_argument("--latency-reps", type=int, default=20000, help="calls per latency run")
-    ap.add_argument("--profile", action="store_true",
-                    help="also run bench_mlp --mode profile once per cell (phase breakdown)")
-    ap.add_argument("--build-dir", default=str(REPO / "build" / "bench"))
     ap.add_argument("--net", choices=["mlp", "cnn"], default="mlp",
                     help="mlp (this table) or cnn (bench/run_cnn.py: python3 bench/run.py --net "
                          "cnn --help)")
-    ap.add_argument("--jobs", type=int, default=None, help="build jobs (default: the CPUs)")
-    ap.add_argument("--no-build", action="store_true", help="use the bench_mlp already built")
-    ap.add_argument("--no-native", action="store_true", help="build without -march=native")
-    ap.add_argument("--no-install", action="store_true", help="never apt-get install")
-    ap.add_argument("--timeout", type=float, default=1800, help="seconds per run")
-    ap.add_argument("--out", default=str(REPO / "bench" / "results" / "latest.jsonl"))
     ap.add_argument("--resume", action="store_true",
                     help="continue an interrupted run: keep the runs --out already holds (same "
                          "options needed) and do the rest")
-    ap.add_argument("--report", metavar="JSONL",
-                    help="print the report of an earlier run's JSONL file and exit")
     args = ap.parse_args()
     if args.report:
         return report_from(Path(args.report))

@@ -397,15 +397,9 @@ def report_from(path):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--refs", default=str(REPO.parent / "shared" / "bench"),
-                    help="folder of torch_cnn.py (default: %(default)s)")
-    ap.add_argument("--reps", type=int, default=None, help="repetitions (default 3; --quick: 1)")
-    ap.add_argument("--quick", action="store_true",
-                    help="smoke test: 1 repetition, batch 1 and 32, fewer samples")
-    ap.add_argument("--batches", type=lambda s: [int(x) for x in s.split(",")], default=None,
-                    help="comma-separated batch sizes (default 1,32,128)")
-    ap.add_argument("--threads", type=lambda s: [int(x) for x in s.split(",")], default=[1, 2],
-                    help="comma-separated thread counts (default 1,2)")
+    run.common_arguments(ap, refs="torch_cnn.py", program="bench_cnn",
+                         quick="batch 1 and 32, fewer samples", batches="1,32,128",
+                         out="cnn-latest.jsonl")
     ap.add_argument("--samples", type=int, default=None,
                     help="samples per epoch, batch > 1 (default 12000, torch_cnn.py's; --quick: "
                          "3000)")
@@ -416,24 +410,13 @@ def main(argv=None):
     ap.add_argument("--ftz", action="store_true",
                     help="flush-to-zero on both sides in every cell (torch: "
                          "set_flush_denormal)")
-    ap.add_argument("--profile", action="store_true",
-                    help="also bench_cnn --mode profile once per cell (where the step goes)")
     ap.add_argument("--quiet-wait", type=float, default=0, metavar="SECONDS",
                     help="on a shared machine: before each run wait (at most SECONDS) until no "
                          "other process keeps a CPU busy, and measure a run again when one did "
                          "meanwhile")
     ap.add_argument("--retries", type=int, default=3,
                     help="with --quiet-wait: how many times a run is measured again (default 3)")
-    ap.add_argument("--build-dir", default=str(REPO / "build" / "bench"))
-    ap.add_argument("--jobs", type=int, default=None, help="build jobs (default: the CPUs)")
     ap.add_argument("--exe", help="a bench_cnn already built (no build)")
-    ap.add_argument("--no-build", action="store_true", help="use the bench_cnn already built")
-    ap.add_argument("--no-native", action="store_true", help="build without -march=native")
-    ap.add_argument("--no-install", action="store_true", help="never apt-get install")
-    ap.add_argument("--timeout", type=float, default=1800, help="seconds per run")
-    ap.add_argument("--out", default=str(REPO / "bench" / "results" / "cnn-latest.jsonl"))
-    ap.add_argument("--report", metavar="JSONL",
-                    help="print the report of an earlier run's JSONL file and exit")
     args = ap.parse_args(argv)
     if args.report:
         return report_from(args.report)

@@ -19,9 +19,12 @@
 #include "hnn/core/types.hpp"
 
 #include "hnn/perf/blocked_update.hpp"
+#include "hnn/perf/chunks.hpp"
 #include "hnn/perf/elementwise.hpp"
 #include "hnn/perf/flush_to_zero.hpp"
 #include "hnn/perf/lazy_gradient.hpp"
+#include "hnn/perf/max_pool.hpp"
+#include "hnn/perf/patches.hpp"
 #include "hnn/perf/products.hpp"
 #include "hnn/perf/threads.hpp"
 

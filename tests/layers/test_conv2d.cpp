@@ -194,6 +194,42 @@ TEST_CASE("Conv2D: output sizes, valid, a number and TensorFlow's same") {
   CHECK(e.pad_bottom == 2);
 }
 
+TEST_CASE("Conv2D takes a large batch in chunks: the same Y, dW, db and dX as one product") {
+  // 32 channels of 13×13 with a 3×3 window: P has 288 × 169 doubles per
+  // sample, 380 KiB, more than a chunk's budget, so each sample is a chunk
+  // of its own (perf/chunks.hpp). The reference takes the whole batch at once.
+  hnn::Random rng(5);
+  const ConvCase c{32, 6, 13, 13, 3, 3, 1, hnn::Padding(1), true};
+  auto layer = make<double>(c, rng);
+  const Index n = 5;
+  const Index bytes = 32 * 9 * 169 * Index(sizeof(double));
+  REQUIRE(hnn::samples_per_chunk(bytes, n) < n);
+  const Matrix<double> X = hnn_test::catalogue::normal(c.C * c.H * c.W, n, 6);
+  const Matrix<double> Y = layer->forward(X, hnn::Mode::train);
+  const Matrix<double> dY = hnn_test::catalogue::normal(Y.rows(), n, 7);
+  const Matrix<double> dX = layer->backward(dY);
+
+  const hnn::WindowGeometry g = hnn::window_geometry("test", hnn::Shape{c.C, c.H, c.W},
+                                                     hnn::Window(3, 3), 1, hnn::Padding(1));
+  Matrix<double> P(32 * 9, g.out_pixels() * n);
+  hnn::im2col(X, g, P);
+  const Matrix<double> Wt = layer->W();
+  Matrix<double> Yf = Wt * P;
+  Yf.colwise() += layer->b().col(0);
+  const Eigen::Map<const Matrix<double>> dYf(dY.data(), c.F, g.out_pixels() * n);
+  const Matrix<double> dP = Wt.transpose() * dYf;
+  Matrix<double> dX_expected(X.rows(), n);
+  hnn::col2im(dP, g, dX_expected);
+  const Matrix<double> dW_expected = dYf * P.transpose();
+  const Matrix<double> db_expected = dYf.rowwise().sum();
+
+  const Eigen::Map<const Matrix<double>> Y_expected(Yf.data(), Y.rows(), n);
+  CHECK((Y - Y_expected).norm() <= 1e-13 * Y_expected.norm());
+  CHECK((dX - dX_expected).norm() <= 1e-13 * dX_expected.norm());
+  CHECK((layer->parameters()[0].grad() - dW_expected).norm() <= 1e-13 * dW_expected.norm());
+  CHECK((layer->parameters()[1].grad() - db_expected).norm() <= 1e-13 * db_expected.norm());
+}
+
 TEST_CASE("Conv2D backward takes a gradient whose columns are not contiguous") {
   hnn::Random rng(2);
   const ConvCase c{2, 3, 5, 5, 3, 3, 1, hnn::Padding(1), true};

@@ -30,6 +30,10 @@
 // one product for the whole batch, dW and dP one product each. The gradients
 // are sums over the batch; the loss already divided by n.
 //
+// The code takes a large batch a few samples at a time (perf/chunks.hpp):
+// the same equations on the chunk's columns, so that P, rebuilt for each
+// chunk, stays in the cache between im2col and the products.
+//
 // Weights are drawn like Dense's, with fan_in = kh·kw·C and
 // fan_out = kh·kw·F (Xavier/Glorot uniform unless told otherwise; use
 // Init::he_uniform() before ReLU).
@@ -46,26 +50,33 @@
 #include "hnn/layers/im2col.hpp"
 #include "hnn/layers/layer.hpp"
 #include "hnn/layers/window.hpp"
+#include "hnn/perf/chunks.hpp"
+#include "hnn/perf/patches.hpp"
 #include "hnn/perf/products.hpp"
 
 namespace hnn {
 
+/// Conv2D's settings beyond its sizes.
 struct Conv2DOptions {
-  Index stride = 1;
-  Padding padding = Padding::valid();
-  bool bias = true;  // false: no b (a BatchNorm after the layer has its own shift)
-  Init weights = Init::xavier_uniform();
-  Init bias_init = Init::zeros();
+  Index stride = 1;                       ///< pixels the window moves at a time
+  Padding padding = Padding::valid();     ///< valid, a number, or TensorFlow's same
+  bool bias = true;                       ///< false: no b (a BatchNorm after it has its own shift)
+  Init weights = Init::xavier_uniform();  ///< how W is drawn (He before ReLU)
+  Init bias_init = Init::zeros();         ///< how b is drawn
 };
 
+/// A 2-D convolution: F filters of kh × kw × C slide over an image.
 template <typename Scalar>
 class Conv2D : public Layer<Scalar> {
  public:
   using typename Layer<Scalar>::Mat;
   using typename Layer<Scalar>::In;
+  /// A matrix over memory the layer owns.
   using MapMat = Eigen::Map<Mat>;
+  /// A read-only matrix over memory the layer owns.
   using ConstMapMat = Eigen::Map<const Mat>;
 
+  /// A convolution of `filters` kernels over images of `in_channels` channels.
   Conv2D(Index in_channels, Index filters, Window kernel, Random& rng, Conv2DOptions o = {})
       : in_channels_(in_channels),
         kernel_(kernel),
@@ -92,7 +103,9 @@ class Conv2D : public Layer<Scalar> {
     s << ')';
     return s.str();
   }
+  /// The input channels C.
   Index in_channels() const { return in_channels_; }
+  /// The filters F, the output channels.
   Index filters() const { return W_.rows(); }
 
   // {C, H, W} → {F, out_h, out_w}
@@ -111,28 +124,35 @@ class Conv2D : public Layer<Scalar> {
  protected:
   In forward_impl(In X, Mode /*mode*/) override {
     const WindowGeometry& g = geometry();
-    const Index n = X.cols(), columns = g.out_pixels() * n;
-    auto P = batch_view(P_, W_.cols(), columns);
-    im2col(X, g, P);  // P = im2col(X)
-    auto Y = batch_view(Y_, filters() * g.out_pixels(), n);
-    MapMat Yf(Y.data(), filters(), columns);  // the same numbers, F × out_h·out_w·n
-    Yf.colwise() = b_.col(0);                 // Y = b 1ᵀ
-    add_product(Yf, W_, P);                   //   + W P
+    const Index n = X.cols(), pixels = g.out_pixels();
+    auto Y = batch_view(Y_, filters() * pixels, n);
+    // A few samples at a time, so that P is still in the cache when the
+    // product reads it (perf/chunks.hpp); the equations are those above.
+    for_each_chunk(n, chunk_samples(g), [&](Index first, Index count) {
+      const auto P = build_patches(X, g, first, count);           // P = im2col(X)
+      MapMat Yc(Y.col(first).data(), filters(), pixels * count);  // these samples' Y
+      Yc.colwise() = b_.col(0);                                   // Y = b 1ᵀ
+      add_product(Yc, W_, P);                                     //   + W P
+    });
     return Y;
   }
 
   In backward_impl(In dY_batch) override {
     const WindowGeometry& g = geometry();
-    const Index n = dY_batch.cols(), columns = g.out_pixels() * n;
-    const ConstMapMat dY = as_filter_rows(dY_batch, columns);
-    const auto P = P_.leftCols(columns);
-    add_product(dW_, dY, P.transpose());       // dW += dY Pᵀ
-    if (has_bias_) db_ += dY.rowwise().sum();  // db += dY 1
-    if (!this->input_gradient_wanted()) return dX_.leftCols(0);
-    auto dP = batch_view(dP_, W_.cols(), columns);
-    set_product(dP, W_.transpose(), dY);  // dP = Wᵀ dY
-    auto dX = batch_view(dX_, this->input().rows(), n);
-    col2im(dP, g, dX);  // dX = col2im(dP)
+    const Index n = dY_batch.cols(), pixels = g.out_pixels();
+    const ConstMapMat dY_all = as_filter_rows(dY_batch, pixels * n);
+    const bool dX_wanted = this->input_gradient_wanted();
+    auto dX = batch_view(dX_, this->input().rows(), dX_wanted ? n : 0);
+    for_each_chunk(n, chunk_samples(g), [&](Index first, Index count) {
+      const auto dY = dY_all.middleCols(first * pixels, count * pixels);
+      const auto P = patches(this->input(), g, first, count);  // im2col(X), as forward had it
+      add_product(dW_, dY, P.transpose());                     // dW += dY Pᵀ
+      if (has_bias_) db_ += dY.rowwise().sum();                // db += dY 1
+      if (!dX_wanted) return;
+      auto dP = batch_view(dP_, W_.cols(), pixels * count);
+      set_product(dP, W_.transpose(), dY);                   // dP = Wᵀ dY
+      add_back_patches(dP, g, dX.middleCols(first, count));  // dX = col2im(dP)
+    });
     return dX;
   }
 
@@ -151,9 +171,11 @@ class Conv2D : public Layer<Scalar> {
 
   std::unique_ptr<Layer<Scalar>> clone() const override { return std::make_unique<Conv2D>(*this); }
 
+  /// The filters W (F × kh·kw·C).
   // W (F × kh·kw·C): row f is filter f, its entries in im2col's row order,
   // (i·kw + k)·C + c for window row i, window column k, channel c.
   const Mat& W() const { return W_; }
+  /// The bias b (F × 1), zero without bias.
   const Mat& b() const { return b_; }
 
  private:
@@ -161,6 +183,31 @@ class Conv2D : public Layer<Scalar> {
   const WindowGeometry& geometry() {
     return geometry_.of([this] { return describe(); }, this->sample_shape(), kernel_, stride_,
                         padding_);
+  }
+
+  // Samples per chunk: as many as keep one chunk's P within the cache budget.
+  Index chunk_samples(const WindowGeometry& g) const {
+    const Index bytes = W_.cols() * g.out_pixels() * Index(sizeof(Scalar));
+    return samples_per_chunk(bytes, this->input().cols());
+  }
+
+  // P = im2col of the samples [first, first + count) of X, into P_.
+  template <typename XType>
+  ConstMapMat build_patches(const XType& X, const WindowGeometry& g, Index first, Index count) {
+    auto P = batch_view(P_, W_.cols(), g.out_pixels() * count);
+    copy_patches(X.middleCols(first, count), g, P);  // im2col, fast: perf/patches.hpp
+    P_data_ = X.col(first).data();
+    P_count_ = count;
+    return ConstMapMat(P.data(), P.rows(), P.cols());
+  }
+
+  // The same P for the backward pass: the chunk P_ still holds from forward
+  // (the whole batch, when it is one chunk) is not copied twice.
+  template <typename XType>
+  ConstMapMat patches(const XType& X, const WindowGeometry& g, Index first, Index count) {
+    if (P_data_ != X.col(first).data() || P_count_ != count)
+      return build_patches(X, g, first, count);
+    return ConstMapMat(P_.data(), W_.cols(), g.out_pixels() * count);
   }
 
   // dY's numbers as (F × out_h·out_w·n). A batch whose columns are not
@@ -196,16 +243,18 @@ class Conv2D : public Layer<Scalar> {
   Index stride_;
   Padding padding_;
   bool has_bias_;
-  Mat W_;        // filters        (F × kh·kw·C)
-  Mat b_;        // bias           (F × 1), zero without bias
-  Mat dW_;       // ∂L/∂W          (F × kh·kw·C), accumulated
-  Mat db_;       // ∂L/∂b          (F × 1), accumulated
-  Mat P_;        // im2col(X)      (kh·kw·C × out_h·out_w·largest n), kept for dW
-  Mat Y_;        // output buffer  (F·out_h·out_w × largest n)
-  Mat dP_;       // Wᵀ dY          (kh·kw·C × out_h·out_w·largest n)
-  Mat dX_;       // input-gradient buffer (C·H·W × largest n)
-  Mat dY_copy_;  // dY made contiguous, when it is not
-  WindowGeometryCache geometry_;  // the window over the last sample shape
+  Mat W_;   // filters        (F × kh·kw·C)
+  Mat b_;   // bias           (F × 1), zero without bias
+  Mat dW_;  // ∂L/∂W          (F × kh·kw·C), accumulated
+  Mat db_;  // ∂L/∂b          (F × 1), accumulated
+  Mat P_;   // im2col(X)      (kh·kw·C × out_h·out_w·samples per chunk)
+  Mat Y_;   // output buffer  (F·out_h·out_w × largest n)
+  Mat dP_;  // Wᵀ dY          (kh·kw·C × out_h·out_w·samples per chunk)
+  const Scalar* P_data_ = nullptr;  // the first input value of the samples P_ holds,
+  Index P_count_ = 0;               //   and how many samples
+  Mat dX_;                          // input-gradient buffer (C·H·W × largest n)
+  Mat dY_copy_;                     // dY made contiguous, when it is not
+  WindowGeometryCache geometry_;    // the window over the last sample shape
 };
 
 }  // namespace hnn

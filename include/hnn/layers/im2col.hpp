@@ -32,6 +32,7 @@
 
 namespace hnn {
 
+/// P = im2col(X): every window of every sample as a column.
 // P = im2col(X) for a batch X (C·H·W × n); P must be (kh·kw·C × out_h·out_w·n).
 template <typename XType, typename PType>
 void im2col(const XType& X, const WindowGeometry& g, PType&& P) {
@@ -64,6 +65,7 @@ void im2col(const XType& X, const WindowGeometry& g, PType&& P) {
   });
 }
 
+/// dX = col2im(dP): each patch entry added back where im2col copied it from.
 // dX = col2im(dP): dX (C·H·W × n) is set to zero, then every entry of dP
 // (kh·kw·C × out_h·out_w·n) is added to the input value im2col copied it from.
 template <typename PType, typename XType>

@@ -41,17 +41,21 @@
 #include "hnn/core/shape.hpp"
 #include "hnn/layers/layer.hpp"
 #include "hnn/layers/window.hpp"
+#include "hnn/perf/max_pool.hpp"
 #include "hnn/perf/threads.hpp"
 
 namespace hnn {
 
+/// Max-pooling: each output value is the largest input value under a window.
 template <typename Scalar>
 class MaxPool2D : public Layer<Scalar> {
  public:
   using typename Layer<Scalar>::Mat;
   using typename Layer<Scalar>::In;
+  /// An integer matrix of offsets into X's columns.
   using Offsets = Matrix<Index>;  // an integer matrix of offsets into X's columns
 
+  /// A `size` window moved by `stride` pixels, over the image with `padding`.
   // A `size` window moved by `stride` pixels (0: by the window's height, so
   // square windows do not overlap), over the image with `padding`.
   explicit MaxPool2D(Window size, Index stride = 0, Padding padding = Padding::valid())
@@ -69,9 +73,13 @@ class MaxPool2D : public Layer<Scalar> {
     s << ')';
     return s.str();
   }
+  /// The window.
   Window window() const { return window_; }
+  /// The stride.
   Index stride() const { return stride_; }
+  /// The padding.
   const Padding& padding() const { return padding_; }
+  /// The last forward's arg-max offsets (C·out_h·out_w × n).
   // The last forward's arg-max offsets (C·out_h·out_w × n): entry (k, j) is the
   // row of X that output value k of sample j came from.
   Eigen::Ref<const Offsets> argmax() const { return argmax_.leftCols(this->input().cols()); }
@@ -85,9 +93,28 @@ class MaxPool2D : public Layer<Scalar> {
  protected:
   In forward_impl(In X, Mode /*mode*/) override {
     const WindowGeometry& g = geometry();
+    auto Y = batch_view(Y_, g.channels * g.out_pixels(), X.cols());
+    auto argmax = batch_view(argmax_, g.channels * g.out_pixels(), X.cols());
+    max_pool_forward(X, g, Y, argmax);  // readable_forward, fast: perf/max_pool.hpp
+    return Y;
+  }
+
+  In backward_impl(In dY) override {
+    if (!this->input_gradient_wanted()) return dX_.leftCols(0);
+    auto dX = batch_view(dX_, this->input().rows(), dY.cols());
+    max_pool_backward(dY, argmax_.leftCols(dY.cols()), dX);  // readable_backward, fast
+    return dX;
+  }
+
+ public:
+  /// Y and the arg-max from X, loop by loop.
+  // Forward and backward as they read: Y and the arg-max from X, then dX from
+  // dY and the arg-max. The layer runs perf/max_pool.hpp's form of these
+  // loops, which gives the same numbers bit for bit
+  // (tests/perf/test_max_pool.cpp).
+  static void readable_forward(const In& X, const WindowGeometry& g, MutRef<Scalar> Y,
+                               Eigen::Ref<Offsets> argmax) {
     const Index C = g.channels;
-    auto Y = batch_view(Y_, C * g.out_pixels(), X.cols());
-    auto argmax = batch_view(argmax_, C * g.out_pixels(), X.cols());
     for_each_sample(X.rows(), X.cols(), [&](Index n) {
       // Sample n as (C × pixels) matrices: column p holds the channels of pixel p.
       const Eigen::Map<const Mat> x(X.col(n).data(), C, g.in_pixels());
@@ -115,21 +142,18 @@ class MaxPool2D : public Layer<Scalar> {
         }
       }
     });
-    return Y;
   }
 
-  In backward_impl(In dY) override {
-    if (!this->input_gradient_wanted()) return dX_.leftCols(0);
-    auto dX = batch_view(dX_, this->input().rows(), dY.cols());
+  /// dX from dY and the arg-max, loop by loop.
+  static void readable_backward(const In& dY, const Eigen::Ref<const Offsets>& argmax,
+                                MutRef<Scalar> dX) {
     dX.setZero();  // ∂y/∂x = 0 away from the arg-max
     for_each_sample(dY.rows(), dY.cols(), [&](Index n) {
       for (Index k = 0; k < dY.rows(); ++k)
-        dX(argmax_(k, n), n) += dY(k, n);  // dX[argmax] += dY  (∂y/∂x = 1 there)
+        dX(argmax(k, n), n) += dY(k, n);  // dX[argmax] += dY  (∂y/∂x = 1 there)
     });
-    return dX;
   }
 
- public:
   // "size_h", "size_w", "stride" and "padding" ("valid", "same" or a number).
   Settings settings() const override {
     return {{"size_h", double(window_.height)},

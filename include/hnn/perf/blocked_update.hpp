@@ -29,14 +29,18 @@
 
 namespace hnn {
 
+/// A tensor's numbers as one array.
 template <typename Scalar>
 using ArrayMap = Eigen::Map<Eigen::Array<Scalar, Eigen::Dynamic, 1>>;
+/// A read-only tensor's numbers as one array.
 template <typename Scalar>
 using ConstArrayMap = Eigen::Map<const Eigen::Array<Scalar, Eigen::Dynamic, 1>>;
 
+/// Elements per block of an optimizer update.
 // Elements per block: 1,024 (4 KiB of floats, 8 KiB of doubles per tensor).
 constexpr Index update_block_size = 1024;
 
+/// An optimizer's formula on whole tensors (the readable path).
 // f(w, ∇w, state…) on whole tensors.
 template <typename Scalar, typename F, typename... State>
 void update_whole(Parameter<Scalar>& p, F&& f, State&... state) {
@@ -45,6 +49,7 @@ void update_whole(Parameter<Scalar>& p, F&& f, State&... state) {
     ArrayMap<Scalar>(state.data(), p.size())...);
 }
 
+/// An optimizer's formula block by block, on the gradient's threads (the fast path).
 // f(w, ∇w, state…) block by block, on the threads of the gradient.
 template <typename Scalar, typename F, typename... State>
 void update_in_blocks(Parameter<Scalar>& p, F&& f, State&... state) {

@@ -18,6 +18,7 @@
 
 namespace hnn {
 
+/// Y = f(Z) over a batch, split with the product before it.
 // Y = f(Z)
 template <typename F, typename ZT, typename YT>
 void apply_forward(const F& f, const ZT& Z, YT&& Y) {
@@ -26,6 +27,7 @@ void apply_forward(const F& f, const ZT& Z, YT&& Y) {
   });
 }
 
+/// dZ = dY ⊙ f'(Z) over a batch, split as the forward was.
 // dZ = dY ⊙ f'(Z)
 template <typename F, typename ZT, typename YT, typename DYT, typename DZT>
 void apply_backward(const F& f, const ZT& Z, const YT& Y, const DYT& dY, DZT&& dZ) {

@@ -46,8 +46,10 @@
 
 namespace hnn {
 
+/// Flush-to-zero and denormals-are-zero while it exists, on every thread.
 class FlushToZero {
  public:
+  /// Sets the mode (on, or off) on this thread and OpenMP's workers.
   explicit FlushToZero(bool on = true) {
 #if HNN_HAVE_MXCSR
     main_ = set_this_thread(on);
@@ -77,10 +79,12 @@ class FlushToZero {
   FlushToZero(const FlushToZero&) = delete;
   FlushToZero& operator=(const FlushToZero&) = delete;
 
+  /// Whether this build can set the mode (x86 with SSE).
   static constexpr bool supported() {
     return HNN_HAVE_MXCSR != 0;
   }
 
+  /// Whether the calling thread flushes subnormals now.
   // Whether the calling thread flushes subnormals now.
   static bool active() {
 #if HNN_HAVE_MXCSR

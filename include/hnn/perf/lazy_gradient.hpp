@@ -34,19 +34,26 @@
 
 namespace hnn {
 
+/// A gradient that writes its numbers only when it must.
 template <typename Scalar>
 class LazyGradient final : public DeferredGradient<Scalar> {
  public:
   LazyGradient() = default;
+  /// A zero (rows × cols) gradient.
   // A zero (rows × cols) gradient.
   LazyGradient(Index rows, Index cols) : G_(Matrix<Scalar>::Zero(rows, cols)) {}
+  /// Copies the numbers, the kept factors and the pending zero.
   LazyGradient(const LazyGradient&) = default;
+  /// Assigns like the copy constructor.
   LazyGradient& operator=(const LazyGradient&) = default;
   ~LazyGradient() = default;
 
+  /// The gradient's rows.
   Index rows() const { return G_.rows(); }
+  /// The gradient's columns.
   Index cols() const { return G_.cols(); }
 
+  /// G += A B, with A (rows × n) and B (n × cols).
   // G += A B, with A (rows × n) and B (n × cols).
   template <typename Lhs, typename Rhs>
   void add_product(const Eigen::MatrixBase<Lhs>& A, const Eigen::MatrixBase<Rhs>& B) {
@@ -78,6 +85,7 @@ class LazyGradient final : public DeferredGradient<Scalar> {
 
   int threads() const override { return std::max(1, threads_); }
 
+  /// Whether G is held as factors right now.
   // Whether G is held as factors right now (tests, docs).
   bool holds_factors() const { return n_ > 0; }
 
@@ -119,6 +127,7 @@ class LazyGradient final : public DeferredGradient<Scalar> {
   int threads_ = 1;
 };
 
+/// G += A B for a LazyGradient.
 // G += A B for a LazyGradient: the verb the layers use for any gradient.
 template <typename Scalar, typename Lhs, typename Rhs>
 void add_product(LazyGradient<Scalar>& G, const Eigen::MatrixBase<Lhs>& A,
@@ -126,6 +135,7 @@ void add_product(LazyGradient<Scalar>& G, const Eigen::MatrixBase<Lhs>& A,
   G.add_product(A, B);
 }
 
+/// w ← w + alpha ∇w from the kept factors; false when there are none.
 // w ← w + alpha ∇w as one product, when the parameter's gradient is held as
 // factors (plain SGD's step with alpha = −η); false, doing nothing, otherwise.
 template <typename Scalar>

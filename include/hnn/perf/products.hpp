@@ -69,6 +69,7 @@ using if_eigen_matrix =
 
 }  // namespace detail
 
+/// dst = A B; returns the threads it was split over.
 // dst = A B
 template <typename Dst, typename Lhs, typename Rhs, typename = detail::if_eigen_matrix<Dst>>
 int set_product(Dst&& dst, const Lhs& A, const Rhs& B) {
@@ -76,6 +77,7 @@ int set_product(Dst&& dst, const Lhs& A, const Rhs& B) {
   return detail::product<detail::Write::set>(dst, A, B, S(1));
 }
 
+/// dst += A B; returns the threads it was split over.
 // dst += A B
 template <typename Dst, typename Lhs, typename Rhs, typename = detail::if_eigen_matrix<Dst>>
 int add_product(Dst&& dst, const Lhs& A, const Rhs& B) {
@@ -83,6 +85,7 @@ int add_product(Dst&& dst, const Lhs& A, const Rhs& B) {
   return detail::product<detail::Write::add>(dst, A, B, S(1));
 }
 
+/// dst += alpha A B; returns the threads it was split over.
 // dst += alpha A B
 template <typename Dst, typename Lhs, typename Rhs, typename = detail::if_eigen_matrix<Dst>>
 int add_scaled_product(Dst&& dst, typename std::decay_t<Dst>::Scalar alpha, const Lhs& A,

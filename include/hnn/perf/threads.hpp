@@ -41,10 +41,13 @@
 
 namespace hnn {
 
+/// The sizes below which work runs on one thread.
 // Below these sizes the work runs on one thread (measured: docs/14-performance.md).
 struct ParallelThresholds {
+  /// Multiply-adds of a product from which it is split.
   // Multiply-adds (rows · columns · depth) of one matrix product.
   static constexpr double product = 1.5e6;
+  /// The narrowest side of a product, and the samples of a batch, from which work is split.
   // The narrowest side of a product, and the columns (samples) of an
   // activation's batch. A first-layer product at batch 32 runs 1.3–1.9×
   // faster split over 2 threads, yet a whole training step at batch 32 was
@@ -52,18 +55,28 @@ struct ParallelThresholds {
   // computes must then travel to the other core for the next, unsplit,
   // steps. From batch 64 on the split wins.
   static constexpr Index columns = 64;
+  /// Elements of an activation's batch from which it is split.
   // Elements of a batch an activation layer works on (parallel_columns).
   static constexpr Index elements = Index(1) << 12;
+  /// Elements of a batch of few samples that is split all the same.
   // Elements of a batch of fewer than `columns` samples that is split all
   // the same: images hold thousands of values per sample (32×26×26 = 21,632
   // after a first convolution), so even a batch of 2 is work for 2 threads,
   // and the convolution's product before it was split by samples too.
   static constexpr Index large_elements = Index(1) << 16;
+  /// Values of work from which a single sample's rows are split.
+  // Values of work in a batch of fewer samples than threads from which each
+  // sample's output rows are split over the threads (for_each_sample_rows):
+  // a first convolution's im2col of one 28×28 image copies 6,084 values, and
+  // its max-pooling reads 21,632.
+  static constexpr Index sample_elements = Index(1) << 12;
+  /// Columns of a product's result from which it is split whatever its other sides.
   // Columns of a product's result from which it is split whatever its other
   // sides: each thread then still gets hundreds of columns.
   static constexpr Index wide_columns = 1024;
 };
 
+/// The threads hnn may use here.
 // How many threads hnn may use here: Eigen's thread count, or 1 without
 // OpenMP or inside a parallel region the program opened itself.
 inline int max_threads() {
@@ -74,6 +87,7 @@ inline int max_threads() {
 #endif
 }
 
+/// Eigen's own products on the calling thread only, while it exists.
 // While it exists, Eigen's own products run on the calling thread only, and
 // everything is put back as it was on destruction. Eigen reads its thread
 // count from the thread's OpenMP setting (per thread, so this is safe when
@@ -116,6 +130,7 @@ inline void share(Index n, int t, int threads, Index& begin, Index& end) {
 }
 }  // namespace detail
 
+/// f(begin, end) over a tensor's elements, split over threads in column blocks.
 // f(begin, end) over the elements of a column-major (rows × cols) tensor,
 // split over `threads` in the column blocks product() gives each thread.
 template <typename F>
@@ -135,6 +150,7 @@ void parallel_column_blocks(Index rows, Index cols, int threads, F&& f) {
 #endif
 }
 
+/// f(first, count) over a batch's columns, split when large enough.
 // Element-wise work over the columns of a (rows × cols) matrix: f(first, count).
 template <typename F>
 void parallel_columns(Index rows, Index cols, F&& f) {
@@ -146,6 +162,7 @@ void parallel_columns(Index rows, Index cols, F&& f) {
                          [&f](Index begin, Index end) { f(begin, end - begin); });
 }
 
+/// f(j) for every sample j of a batch, split over threads by samples.
 // f(j) for every sample j of a batch of n samples, each `values` numbers of
 // work (im2col, pooling): split over the threads in blocks of samples as
 // parallel_columns splits a batch, or in order on the calling thread. f must
@@ -159,6 +176,33 @@ void for_each_sample(Index values, Index n, F&& f) {
   });
 }
 
+/// f(j, first, end) over the output rows of every sample, split by samples or by rows.
+// f(j, first, end) for the output rows [first, end) of sample j, over every
+// sample of a batch of n whose samples have `rows` output rows each and
+// `values` numbers of work (im2col, pooling). A batch of at least as many
+// samples as threads is split by samples, as for_each_sample splits it
+// (f(j, 0, rows) for each j). A smaller one, a single image for instance, is
+// split by rows when its work is large enough (ParallelThresholds::
+// sample_elements), so that one image still gives every thread a share. f
+// must write only what belongs to its rows of sample j.
+template <typename F>
+void for_each_sample_rows(Index values, Index n, Index rows, F&& f) {
+  const int threads = max_threads();
+  if (threads <= 1 || n >= threads || values * n < ParallelThresholds::sample_elements ||
+      rows * n < threads) {
+    for_each_sample(values, n, [&f, rows](Index j) { f(j, Index(0), rows); });
+    return;
+  }
+  parallel_column_blocks(1, n * rows, threads, [&f, rows](Index begin, Index end) {
+    for (Index k = begin; k < end;) {  // the rows k … end − 1, counted over the whole batch
+      const Index j = k / rows, first = k % rows, last = std::min(rows, first + (end - k));
+      f(j, first, last);
+      k += last - first;
+    }
+  });
+}
+
+/// Over how many threads a product is split.
 // Over how many threads a (rows × depth)(depth × cols) product is split
 // (perf/products.hpp): all of them when it has enough multiply-adds and no
 // side narrower than ParallelThresholds::columns, or when its result has
