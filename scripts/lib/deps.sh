@@ -12,7 +12,7 @@
 # What each script needs (used by the scripts that source this file).
 # shellcheck disable=SC2034
 HNN_DEMO_PACKAGES=(cmake ninja-build g++ libeigen3-dev zlib1g-dev ccache libcxxopts-dev)
-HNN_TEST_PACKAGES=("${HNN_DEMO_PACKAGES[@]}" clang clang-format doctest-dev)
+HNN_TEST_PACKAGES=("${HNN_DEMO_PACKAGES[@]}" clang clang-format doctest-dev doxygen)
 
 hnn_missing_packages() {
   local pkg

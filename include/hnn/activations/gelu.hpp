@@ -18,19 +18,22 @@
 
 namespace hnn {
 
+/// The Gaussian error linear unit, y = z Φ(z), exact or with the tanh approximation.
 template <typename Scalar>
 struct GELU {
-  static constexpr const char* name = "GELU";
-  bool tanh_approximation = false;
+  static constexpr const char* name = "GELU";  ///< the name the layer and model files use
+  bool tanh_approximation = false;             ///< the tanh form instead of the exact (erf) one
 
   GELU() = default;
+  /// GELU, in the tanh approximation if `use_tanh_approximation`.
   explicit GELU(bool use_tanh_approximation) : tanh_approximation(use_tanh_approximation) {}
 
-  // What a model file stores to rebuild this function.
+  /// What a model file stores to rebuild this function.
   std::vector<std::pair<std::string, double>> settings() const {
     return {{"tanh_approximation", tanh_approximation ? 1.0 : 0.0}};
   }
 
+  /// Fills y = f(z).
   template <typename Z, typename Y>
   void forward(const Z& z, Y&& y) const {
     if (tanh_approximation) {
@@ -39,6 +42,7 @@ struct GELU {
       y = z * Phi(z);
     }
   }
+  /// Fills dz = dy ⊙ f'(z).
   template <typename Z, typename Y, typename DY, typename DZ>
   void backward(const Z& z, const Y& /*y*/, const DY& dy, DZ&& dz) const {
     if (tanh_approximation) {

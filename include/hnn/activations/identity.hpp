@@ -11,14 +11,17 @@
 
 namespace hnn {
 
+/// The identity, y = z: no activation, for a linear output layer.
 template <typename Scalar>
 struct Identity {
-  static constexpr const char* name = "Identity";
+  static constexpr const char* name = "Identity";  ///< the name the layer and model files use
 
+  /// Fills y = f(z).
   template <typename Z, typename Y>
   void forward(const Z& z, Y&& y) const {
     y = z;  // y = z
   }
+  /// Fills dz = dy ⊙ f'(z), given the input z and the output y.
   template <typename Z, typename Y, typename DY, typename DZ>
   void backward(const Z& /*z*/, const Y& /*y*/, const DY& dy, DZ&& dz) const {
     dz = dy;  // dz = dy · 1

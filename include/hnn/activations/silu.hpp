@@ -6,14 +6,17 @@
 
 namespace hnn {
 
+/// SiLU (Swish), y = z σ(z).
 template <typename Scalar>
 struct SiLU {
-  static constexpr const char* name = "SiLU";
+  static constexpr const char* name = "SiLU";  ///< the name the layer and model files use
 
+  /// Fills y = f(z).
   template <typename Z, typename Y>
   void forward(const Z& z, Y&& y) const {
     y = z * (Scalar(1) + (-z).exp()).inverse();  // y = z σ(z)
   }
+  /// Fills dz = dy ⊙ f'(z).
   template <typename Z, typename Y, typename DY, typename DZ>
   void backward(const Z& z, const Y& /*y*/, const DY& dy, DZ&& dz) const {
     dz = (Scalar(1) + (-z).exp()).inverse();            // σ(z), kept in dz
@@ -21,6 +24,7 @@ struct SiLU {
   }
 };
 
+/// Swish, the other name of SiLU.
 template <typename Scalar>
 using Swish = SiLU<Scalar>;
 

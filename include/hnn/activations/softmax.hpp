@@ -22,7 +22,7 @@
 
 namespace hnn {
 
-// Y = softmax(Z), column by column.
+/// Y = softmax(Z), column by column.
 template <typename DerivedZ, typename DerivedY>
 void softmax_forward(const Eigen::MatrixBase<DerivedZ>& Z, Eigen::MatrixBase<DerivedY> const& Y_) {
   auto& Y = const_cast<Eigen::MatrixBase<DerivedY>&>(Y_);  // Eigen's idiom for output views
@@ -33,7 +33,7 @@ void softmax_forward(const Eigen::MatrixBase<DerivedZ>& Z, Eigen::MatrixBase<Der
   }
 }
 
-// dZ = Jᵀ dY = Y ⊙ (dY − 1 (yᵀ dy)), column by column.
+/// dZ = Jᵀ dY = Y ⊙ (dY − 1 (yᵀ dy)), column by column.
 template <typename DerivedY, typename DerivedDY, typename DerivedDZ>
 void softmax_backward(const Eigen::MatrixBase<DerivedY>& Y, const Eigen::MatrixBase<DerivedDY>& dY,
                       Eigen::MatrixBase<DerivedDZ> const& dZ_) {

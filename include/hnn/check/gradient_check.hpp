@@ -36,42 +36,48 @@
 
 namespace hnn {
 
+/// The settings of a gradient check.
 struct CheckOptions {
-  double step = 1e-5;       // h
-  double tolerance = 1e-6;  // largest acceptable error per tensor
-  std::uint64_t seed = 1;   // for G, and for the generator handed to every forward
-  Mode mode = Mode::train;  // what forward is told
+  double step = 1e-5;       ///< h
+  double tolerance = 1e-6;  ///< largest acceptable error per tensor
+  std::uint64_t seed = 1;   ///< for G, and for the generator handed to every forward
+  Mode mode = Mode::train;  ///< what forward is told
 };
 
-// The comparison for one tensor.
+/// The comparison for one tensor.
 struct TensorCheck {
-  std::string name;        // "input", "W", "b", …
-  double error = 0;        // ‖a − n‖ / max(‖a‖, ‖n‖, 1e-12)
-  Index row = 0, col = 0;  // the element with the largest |a − n|
-  double analytic = 0;     // a at that element
-  double numeric = 0;      // n at that element
-  bool passed = true;
+  std::string name;     ///< "input", "W", "b", …
+  double error = 0;     ///< ‖a − n‖ / max(‖a‖, ‖n‖, 1e-12)
+  Index row = 0;        ///< the row of the element with the largest |a − n|
+  Index col = 0;        ///< and its column
+  double analytic = 0;  ///< a at that element
+  double numeric = 0;   ///< n at that element
+  bool passed = true;   ///< whether error ≤ tolerance
 };
 
+/// The result of a gradient check: one comparison per tensor.
 struct GradientReport {
-  std::string subject;  // what was checked, e.g. "Dense(4 → 3)"
-  double tolerance = 1e-6;
-  std::vector<TensorCheck> tensors;
+  std::string subject;               ///< what was checked, e.g. "Dense(4 → 3)"
+  double tolerance = 1e-6;           ///< the largest error that passes
+  std::vector<TensorCheck> tensors;  ///< one comparison per tensor
 
+  /// Whether every tensor passed.
   bool passed() const {
     return std::all_of(tensors.begin(), tensors.end(),
                        [](const TensorCheck& t) { return t.passed; });
   }
-  // The tensor with the largest error.
+  /// The tensor with the largest error.
   const TensorCheck& worst() const {
     if (tensors.empty()) throw Error("GradientReport: " + subject + " has no tensors");
     return *std::max_element(
         tensors.begin(), tensors.end(),
         [](const TensorCheck& a, const TensorCheck& b) { return a.error < b.error; });
   }
+  /// The largest error (0 without tensors).
   double worst_error() const { return tensors.empty() ? 0.0 : worst().error; }
 
-  // One line per tensor, e.g.
+  /// A readable report with one line per tensor.
+  // For example:
   //   Dense(4 → 3) gradient check (tolerance 1e-06): passed
   //     W: error 3.1e-11, largest difference at (2, 0): analytic 0.41, numeric 0.41
   std::string summary() const {
@@ -87,7 +93,7 @@ struct GradientReport {
   }
 };
 
-// Compares two gradients of the same tensor with the measure above.
+/// Compares two gradients of the same tensor with the measure above.
 inline TensorCheck compare_gradients(const std::string& name, const Matrix<double>& analytic,
                                      const Matrix<double>& numeric, double tolerance = 1e-6) {
   check_same_shape([&name] { return "compare_gradients(" + name + ")"; }, "analytic", analytic,
@@ -106,7 +112,7 @@ inline TensorCheck compare_gradients(const std::string& name, const Matrix<doubl
   return t;
 }
 
-// Central differences of a scalar function f at x, one element at a time.
+/// Central differences of a scalar function f at x, one element at a time.
 // x is perturbed in place and restored exactly.
 template <typename F, typename Derived>
 Matrix<double> numeric_gradient(F&& f, Eigen::MatrixBase<Derived>& x, double h = 1e-5) {
@@ -162,6 +168,7 @@ class HeldState {
 
 }  // namespace detail
 
+/// Checks every gradient of a layer at input X against central differences.
 // Checks a layer's input gradient, every parameter gradient and the gradient
 // of every sequence state (∂L/∂h₀) at input X, and that backward accumulates
 // (+=) into the parameter gradients. The layer's parameters, gradients,
@@ -246,7 +253,7 @@ inline GradientReport check_layer(Layer<double>& layer, const Matrix<double>& X,
   return report;
 }
 
-// Checks a loss's gradient with respect to the prediction P.
+/// Checks a loss's gradient with respect to the prediction P.
 template <typename Target>
 GradientReport check_loss(const Loss<double>& loss, const Matrix<double>& P, const Target& target,
                           const CheckOptions& options = {}) {

@@ -15,6 +15,7 @@
 #include "hnn/model/sequential.hpp"
 
 namespace hnn {
+/// Checks every parameter gradient of `model` with `loss` against finite differences.
 
 // Every forward is handed a generator seeded with options.seed (the same
 // draws each time), and the model's buffers and sequence state are put back

@@ -28,20 +28,20 @@ namespace detail {
 }
 }  // namespace detail
 
-// value ≥ lo, and finite.
+/// ArgumentError unless value ≥ lo, and finite.
 inline void check_at_least(const std::string& who, const std::string& what, double value,
                            double lo) {
   if (!(std::isfinite(value) && value >= lo))
     detail::bad_number(who, what, ">= " + exact_number(lo), value);
 }
 
-// value > lo, and finite.
+/// ArgumentError unless value > lo, and finite.
 inline void check_above(const std::string& who, const std::string& what, double value, double lo) {
   if (!(std::isfinite(value) && value > lo))
     detail::bad_number(who, what, "> " + exact_number(lo), value);
 }
 
-// lo ≤ value < hi.
+/// ArgumentError unless lo ≤ value < hi.
 inline void check_half_open(const std::string& who, const std::string& what, double value,
                             double lo, double hi) {
   if (!(value >= lo && value < hi)) {
@@ -49,7 +49,7 @@ inline void check_half_open(const std::string& who, const std::string& what, dou
   }
 }
 
-// lo ≤ value ≤ hi.
+/// ArgumentError unless lo ≤ value ≤ hi.
 inline void check_closed(const std::string& who, const std::string& what, double value, double lo,
                          double hi) {
   if (!(value >= lo && value <= hi)) {

@@ -13,8 +13,8 @@
 
 namespace hnn {
 
-// The shortest decimal text that reads back as exactly `v` (0.2, not
-// 0.20000000000000001; 0.20000000000000004 where it differs from 0.2).
+/// The shortest decimal text that reads back as exactly `v`.
+// 0.2, not 0.20000000000000001; 0.20000000000000004 where it differs from 0.2.
 // Written and read back in the classic "C" locale, whatever the program's.
 inline std::string exact_number(double v) {
   std::ostringstream s;

@@ -243,6 +243,7 @@ inline int write_all(int fd, const char* data, std::size_t size) {
 
 }  // namespace detail
 
+/// Writes `size` bytes to `path` so that the file is never half-written (see above).
 inline void write_file_atomically(const std::string& path, const char* data, std::size_t size) {
 #ifdef _WIN32
   std::random_device rd;
@@ -329,10 +330,12 @@ inline void write_file_atomically(const std::string& path, const char* data, std
 #endif
 }
 
+/// Writes `text` to `path` so that the file is never half-written.
 inline void write_file_atomically(const std::string& path, const std::string& text) {
   write_file_atomically(path, text.data(), text.size());
 }
 
+/// Writes `bytes` to `path` so that the file is never half-written.
 inline void write_file_atomically(const std::string& path,
                                   const std::vector<unsigned char>& bytes) {
   write_file_atomically(path, reinterpret_cast<const char*>(bytes.data()), bytes.size());

@@ -11,7 +11,7 @@
 
 namespace hnn {
 
-// dst = A B, or dst += A B with `accumulate`; with `alpha`, dst (+)= alpha A B.
+/// dst = A B, or dst += A B with `accumulate`; with `alpha`, dst (+)= alpha A B.
 template <typename Dst, typename Lhs, typename Rhs>
 [[deprecated("use set_product, add_product or add_scaled_product (hnn/perf/products.hpp)")]] int
 product(Dst&& dst, const Lhs& A, const Rhs& B, bool accumulate = false,

@@ -35,23 +35,26 @@
 
 namespace hnn {
 
+/// L1 and L2 penalties on a layer's weights: R = λ₁ Σ |w| + λ₂ Σ w².
 struct Penalty {
-  double l1 = 0;  // λ₁, on Σ |w|
-  double l2 = 0;  // λ₂, on Σ w²
+  double l1 = 0;  ///< λ₁, on Σ |w|
+  double l2 = 0;  ///< λ₂, on Σ w²
 
+  /// An L1 penalty, λ₁ Σ |w|.
   static Penalty L1(double lambda) { return {lambda, 0}; }
+  /// An L2 penalty, λ₂ Σ w².
   static Penalty L2(double lambda) { return {0, lambda}; }
 
-  // Whether it adds anything to the loss.
+  /// Whether it adds anything to the loss.
   bool active() const { return l1 != 0 || l2 != 0; }
 
-  // ArgumentError naming `who` unless λ₁ and λ₂ are finite and ≥ 0.
+  /// ArgumentError naming `who` unless λ₁ and λ₂ are finite and ≥ 0.
   void check(const std::string& who) const {
     check_at_least(who, "penalty l1", l1, 0);
     check_at_least(who, "penalty l2", l2, 0);
   }
 
-  // "l2=0.0001", "l1=0.001, l2=0.0001": the terms it has ("none" without).
+  /// "l2=0.0001", "l1=0.001, l2=0.0001": the terms it has ("none" without).
   std::string str() const {
     if (!active()) return "none";
     std::string s;
@@ -60,14 +63,16 @@ struct Penalty {
     return s;
   }
 
+  /// Whether both λ are the same.
   friend bool operator==(const Penalty& a, const Penalty& b) {
     return a.l1 == b.l1 && a.l2 == b.l2;
   }
+  /// Whether the penalties differ.
   friend bool operator!=(const Penalty& a, const Penalty& b) { return !(a == b); }
 };
 
-// Whether a penalty applies to a layer's parameter of this name: a weight
-// matrix, "W", or one of a block's inner layers ("0.W" of a Residual).
+/// Whether a penalty applies to the parameter of this name: a weight matrix.
+// "W", or one of a block's inner layers ("0.W" of a Residual).
 inline bool penalizes(const std::string& parameter_name) {
   const std::string w = "W", inner = ".W";
   return parameter_name == w ||
@@ -75,14 +80,14 @@ inline bool penalizes(const std::string& parameter_name) {
           parameter_name.compare(parameter_name.size() - inner.size(), inner.size(), inner) == 0);
 }
 
-// One weight matrix and the penalty on it.
+/// One weight matrix and the penalty on it.
 template <typename Scalar>
 struct PenalizedWeights {
-  Parameter<Scalar> weights;
-  Penalty penalty;
+  Parameter<Scalar> weights;  ///< the weight matrix
+  Penalty penalty;            ///< the penalty on it
 };
 
-// λ₁ Σ |w| + λ₂ Σ w², summed in double.
+/// λ₁ Σ |w| + λ₂ Σ w², summed in double.
 template <typename Derived>
 double penalty_value(const Penalty& p, const Eigen::MatrixBase<Derived>& W) {
   double R = 0;
@@ -91,7 +96,7 @@ double penalty_value(const Penalty& p, const Eigen::MatrixBase<Derived>& W) {
   return R;
 }
 
-// R: the sum over the list.
+/// R: the sum over the list.
 template <typename Scalar>
 double penalty_value(const std::vector<PenalizedWeights<Scalar>>& list) {
   double R = 0;
@@ -100,7 +105,7 @@ double penalty_value(const std::vector<PenalizedWeights<Scalar>>& list) {
   return R;
 }
 
-// Adds ∂R/∂W to the gradient of each weight matrix of the list.
+/// Adds ∂R/∂W to the gradient of each weight matrix of the list.
 template <typename Scalar>
 void add_penalty_gradients(std::vector<PenalizedWeights<Scalar>>& list) {
   for (auto& w : list) {

@@ -23,17 +23,21 @@
 
 namespace hnn {
 
+/// A seeded random engine whose numbers are the same on every compiler and library.
 class Random {
  public:
+  /// A generator seeded with `seed`.
   explicit Random(std::uint64_t seed = 42) : engine_(seed) {}
 
+  /// Restarts the generator from `s`.
   void seed(std::uint64_t s) {
     engine_.seed(s);
     has_spare_ = false;
   }
 
-  // The generator's state as text: the Mersenne Twister's 312 words (the
-  // standard's stream format), then the spare normal, exactly.
+  /// The generator's state as text, to restore with set_state().
+  // The Mersenne Twister's 312 words (the standard's stream format), then the
+  // spare normal, exactly.
   std::string state() const {
     std::ostringstream s;
     std::uint64_t spare_bits = 0;
@@ -41,7 +45,7 @@ class Random {
     s << engine_ << ' ' << (has_spare_ ? 1 : 0) << ' ' << spare_bits;
     return s.str();
   }
-  // Restores a state() string; ArgumentError if it is not one.
+  /// Restores a state() string; ArgumentError if it is not one.
   void set_state(const std::string& text) {
     std::istringstream s(text);
     std::mt19937_64 engine;
@@ -56,14 +60,14 @@ class Random {
     std::memcpy(&spare_, &spare_bits, sizeof spare_bits);
   }
 
-  // Uniform in [0, 1).
+  /// Uniform in [0, 1).
   double uniform() { return static_cast<double>(engine_() >> 11) * 0x1.0p-53; }
 
-  // Uniform in [lo, hi).
+  /// Uniform in [lo, hi).
   double uniform(double lo, double hi) { return lo + (hi - lo) * uniform(); }
 
-  // Normal with the given mean and standard deviation (Box–Muller:
-  // z = √(−2 ln u₁) cos(2π u₂), and the sine twin is kept for the next call).
+  /// Normal with the given mean and standard deviation.
+  // Box–Muller: z = √(−2 ln u₁) cos(2π u₂), and the sine twin is kept for the next call.
   double normal(double mean = 0.0, double stddev = 1.0) {
     if (has_spare_) {
       has_spare_ = false;
@@ -80,7 +84,7 @@ class Random {
     return mean + stddev * r * std::cos(two_pi * u2);
   }
 
-  // Uniform integer in [0, n), without modulo bias.
+  /// Uniform integer in [0, n), without modulo bias.
   std::uint64_t below(std::uint64_t n) {
     if (n == 0) throw ArgumentError("Random::below: n must be > 0");
     const std::uint64_t limit = UINT64_MAX - UINT64_MAX % n;
@@ -90,7 +94,7 @@ class Random {
     return x % n;
   }
 
-  // Fisher–Yates shuffle of any random-access range.
+  /// Fisher–Yates shuffle of any random-access range.
   template <typename It>
   void shuffle(It first, It last) {
     const auto n = static_cast<std::uint64_t>(last - first);
@@ -101,7 +105,7 @@ class Random {
     }
   }
 
-  // Fills m with uniform numbers in [lo, hi).
+  /// Fills m with uniform numbers in [lo, hi).
   template <typename Derived>
   void fill_uniform(Eigen::DenseBase<Derived>& m, double lo, double hi) {
     using S = typename Derived::Scalar;
@@ -110,7 +114,7 @@ class Random {
         m(i, j) = static_cast<S>(uniform(lo, hi));
   }
 
-  // Fills m with normal numbers.
+  /// Fills m with normal numbers.
   template <typename Derived>
   void fill_normal(Eigen::DenseBase<Derived>& m, double mean, double stddev) {
     using S = typename Derived::Scalar;

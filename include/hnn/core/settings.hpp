@@ -16,35 +16,44 @@
 
 namespace hnn {
 
+/// One setting of a layer: a number or a word.
 class Setting {
  public:
-  // A number. Implicit, so {"in", 784.0} reads as a setting.
+  /// A setting that is a number; implicit, so {"in", 784.0} reads as a setting.
   Setting(double number) : number_(number) {}  // NOLINT(google-explicit-constructor)
-  // A word.
+  /// A setting that is a word.
   Setting(std::string word)  // NOLINT(google-explicit-constructor)
       : is_word_(true), word_(std::move(word)) {}
+  /// A setting that is a word, from a C string.
   Setting(const char* word) : Setting(std::string(word)) {}  // NOLINT
 
+  /// Whether it is a number.
   bool is_number() const { return !is_word_; }
+  /// Whether it is a word.
   bool is_word() const { return is_word_; }
+  /// The number; ArgumentError if it is a word.
   double number() const {
     if (is_word_) throw ArgumentError("setting is the word \"" + word_ + "\", not a number");
     return number_;
   }
+  /// The word; ArgumentError if it is a number.
   const std::string& word() const {
     if (!is_word_) throw ArgumentError("setting is the number " + str() + ", not a word");
     return word_;
   }
-  // As written in a summary: 0.2, same.
+  /// As written in a summary: 0.2, same.
   std::string str() const {
     if (is_word_) return word_;
     return exact_number(number_);  // two settings that differ print differently
   }
 
+  /// Whether both are the same number or the same word.
   friend bool operator==(const Setting& a, const Setting& b) {
     return a.is_word_ == b.is_word_ && (a.is_word_ ? a.word_ == b.word_ : a.number_ == b.number_);
   }
+  /// Whether the two settings differ.
   friend bool operator!=(const Setting& a, const Setting& b) { return !(a == b); }
+  /// Writes str().
   friend std::ostream& operator<<(std::ostream& out, const Setting& s) { return out << s.str(); }
 
  private:
@@ -53,16 +62,17 @@ class Setting {
   std::string word_;
 };
 
+/// A layer's settings by name, in order: what rebuilds it (with its type name).
 using Settings = std::vector<std::pair<std::string, Setting>>;
 
-// The setting `name` of `s`; ArgumentError naming it when it is absent.
+/// The setting `name` of `s`; ArgumentError naming it when it is absent.
 inline const Setting& find_setting(const Settings& s, const std::string& name) {
   for (const auto& kv : s)
     if (kv.first == name) return kv.second;
   throw ArgumentError("missing setting \"" + name + "\"");
 }
 
-// The number `name` of `s`.
+/// The number `name` of `s`.
 inline double setting(const Settings& s, const std::string& name) {
   const Setting& v = find_setting(s, name);
   if (!v.is_number()) {
@@ -72,7 +82,7 @@ inline double setting(const Settings& s, const std::string& name) {
   return v.number();
 }
 
-// The word `name` of `s`.
+/// The word `name` of `s`.
 inline std::string setting_word(const Settings& s, const std::string& name) {
   const Setting& v = find_setting(s, name);
   if (!v.is_word()) {
@@ -81,7 +91,7 @@ inline std::string setting_word(const Settings& s, const std::string& name) {
   return v.word();
 }
 
-// "alpha=0.2, mode=same"
+/// "alpha=0.2, mode=same": the settings as a summary writes them.
 inline std::string settings_string(const Settings& s) {
   std::ostringstream out;
   for (std::size_t k = 0; k < s.size(); ++k)

@@ -42,19 +42,20 @@
 
 namespace hnn {
 
-// The shape of one sample: 1 to 4 dimensions, each ≥ 1. Held by value, in
-// place (no heap), so checking shapes on every batch allocates nothing.
+/// The shape of one sample: 1 to 4 dimensions, each ≥ 1.
+// Held by value, in place (no heap), so checking shapes on every batch allocates nothing.
 class Shape {
  public:
-  static constexpr int max_rank = 4;
+  static constexpr int max_rank = 4;  ///< the most dimensions a sample has
 
-  // An unknown shape (rank 0): a layer that has not been told its input yet.
+  /// An unknown shape (rank 0): a layer that has not been told its input yet.
   Shape() = default;
-  // A vector of n numbers: Shape(784) is Shape{784}. Implicit, so a plain
-  // number still means a flat vector wherever a Shape is asked for.
+  /// A vector of n numbers: Shape(784) is Shape{784}.
+  // Implicit, so a plain number still means a flat vector wherever a Shape is asked for.
   Shape(Index n) : Shape({n}) {}  // NOLINT(google-explicit-constructor)
+  /// The dimensions as listed: Shape{1, 28, 28}.
   Shape(std::initializer_list<Index> dims) : Shape(dims.begin(), int(dims.size())) {}
-  // The `rank` dimensions dims[0], …, dims[rank − 1].
+  /// The `rank` dimensions dims[0], …, dims[rank − 1].
   Shape(const Index* dims, int rank) {
     if (rank < 1 || rank > max_rank) {
       throw ShapeError("Shape: a sample has 1 to " + std::to_string(max_rank) +
@@ -69,21 +70,27 @@ class Shape {
   }
 
   // Named constructors that say which dimension is which.
+  /// A vector of n numbers, {n}.
   static Shape vector(Index n) { return Shape{n}; }
+  /// An image, {channels, height, width}.
   static Shape image(Index channels, Index height, Index width) {
     return Shape{channels, height, width};
   }
+  /// A sequence, {steps, features}.
   static Shape sequence(Index steps, Index features) { return Shape{steps, features}; }
 
+  /// The number of dimensions (0: unknown).
   int rank() const { return rank_; }
+  /// Whether the shape is known (rank > 0).
   bool known() const { return rank_ > 0; }
+  /// Dimension k; ShapeError outside [0, rank).
   Index operator[](int k) const {
     if (k < 0 || k >= rank_) {
       throw ShapeError("Shape " + str() + ": no dimension " + std::to_string(k));
     }
     return dims_[std::size_t(k)];
   }
-  // The numbers in one sample: the product of the dimensions (rows of a batch).
+  /// The numbers in one sample: the product of the dimensions (rows of a batch).
   Index size() const {
     if (rank_ == 0) return 0;
     Index n = 1;
@@ -92,7 +99,7 @@ class Shape {
     return n;
   }
 
-  // "784", "32×26×26"; "?" when unknown.
+  /// "784", "32×26×26"; "?" when unknown.
   std::string str() const {
     if (rank_ == 0) return "?";
     std::ostringstream s;
@@ -101,11 +108,14 @@ class Shape {
     return s.str();
   }
 
+  /// Whether the dimensions are the same.
   friend bool operator==(const Shape& a, const Shape& b) {
     return a.rank_ == b.rank_ &&
            std::equal(a.dims_.begin(), a.dims_.begin() + a.rank_, b.dims_.begin());
   }
+  /// Whether the dimensions differ.
   friend bool operator!=(const Shape& a, const Shape& b) { return !(a == b); }
+  /// Writes str().
   friend std::ostream& operator<<(std::ostream& out, const Shape& s) { return out << s.str(); }
 
  private:
@@ -121,19 +131,20 @@ class Shape {
   int rank_ = 0;
 };
 
-// "(4 × 3)"
+/// "(4 × 3)": a matrix's shape as messages write it.
 inline std::string shape_string(Index rows, Index cols) {
   std::ostringstream s;
   s << '(' << rows << " × " << cols << ')';
   return s.str();
 }
 
+/// The shape of `m` as messages write it, "(4 × 3)".
 template <typename Derived>
 std::string shape_string(const Eigen::EigenBase<Derived>& m) {
   return shape_string(m.rows(), m.cols());
 }
 
-// The name of who is checking, from a string or a function returning one.
+/// The name of who is checking, from a string or a function returning one.
 template <typename Where>
 std::string where_name(const Where& where) {
   if constexpr (std::is_invocable_v<const Where&>) {
@@ -143,7 +154,7 @@ std::string where_name(const Where& where) {
   }
 }
 
-// Throws ShapeError unless `what` (a matrix) has `expected_rows` rows.
+/// Throws ShapeError unless `what` (a matrix) has `expected_rows` rows.
 template <typename Where, typename Derived>
 void check_rows(const Where& where, const char* what, const Eigen::EigenBase<Derived>& m,
                 Index expected_rows) {
@@ -155,8 +166,8 @@ void check_rows(const Where& where, const char* what, const Eigen::EigenBase<Der
   }
 }
 
-// Throws ShapeError unless a batch `m` holds samples of `shape`: shape.size()
-// rows. The message names the shape ("1×28×28 = 784 values per sample").
+/// Throws ShapeError unless a batch `m` holds samples of `shape` (shape.size() rows).
+// The message names the shape ("1×28×28 = 784 values per sample").
 template <typename Where, typename Derived>
 void check_samples(const Where& where, const char* what, const Eigen::EigenBase<Derived>& m,
                    const Shape& shape) {
@@ -169,7 +180,7 @@ void check_samples(const Where& where, const char* what, const Eigen::EigenBase<
   }
 }
 
-// Throws ShapeError unless `a` and `b` have the same shape.
+/// Throws ShapeError unless `a` and `b` have the same shape.
 template <typename Where, typename A, typename B>
 void check_same_shape(const Where& where, const char* a_name, const Eigen::EigenBase<A>& a,
                       const char* b_name, const Eigen::EigenBase<B>& b) {
@@ -181,7 +192,7 @@ void check_same_shape(const Where& where, const char* a_name, const Eigen::Eigen
   }
 }
 
-// Throws ShapeError unless a batch of `cols` columns is non-empty.
+/// Throws ShapeError unless a batch of `cols` columns is non-empty.
 template <typename Where>
 void check_nonempty(const Where& where, const char* what, Index rows, Index cols) {
   if (rows == 0 || cols == 0) {

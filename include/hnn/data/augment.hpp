@@ -71,7 +71,7 @@ struct NotDeduced {
 
 }  // namespace detail
 
-// dst = the image src shifted by (dy, dx), uncovered pixels set to fill.
+/// dst = the image src shifted by (dy, dx), uncovered pixels set to fill.
 // Any dy, dx: a shift by the image's height or width or more leaves only fill.
 // ShapeError unless shape is an image {C, H, W}.
 template <typename Scalar>
@@ -100,8 +100,8 @@ void shift_image(const Scalar* src, Scalar* dst, const Shape& shape, Index dy, I
   }
 }
 
-// Shifts every sample of a batch of images by its own random (dy, dx) in
-// {−max_shift, …, max_shift}²:
+/// Shifts every sample of a batch of images by its own random (dy, dx).
+// (dy, dx) is in {−max_shift, …, max_shift}²:
 //
 //   hnn::RandomShift<float> shift(hnn::Shape::image(1, 28, 28), 2);
 //   shift(batch, rng);                 // in place
@@ -113,6 +113,7 @@ void shift_image(const Scalar* src, Scalar* dst, const Shape& shape, Index dy, I
 template <typename Scalar>
 class RandomShift {
  public:
+  /// Shifts of images of shape `image` by up to ±max_shift pixels, uncovered pixels set to `fill`.
   RandomShift(const Shape& image, Index max_shift, Scalar fill = Scalar(0))
       : shape_(image), max_shift_(max_shift), fill_(fill) {
     if (image.rank() != 3) {
@@ -135,7 +136,7 @@ class RandomShift {
     sample_.resize(image.size());
   }
 
-  // Shifts each column of batch in place, through the scratch copy sample_.
+  /// Shifts each column of batch in place, through the scratch copy sample_.
   void operator()(MutRef<Scalar> batch, Random& rng) {
     check_samples("RandomShift", "batch", batch, shape_);
     if (max_shift_ == 0) return;
@@ -147,7 +148,7 @@ class RandomShift {
     }
   }
 
-  // output = input with each column shifted; output must not overlap input.
+  /// output = input with each column shifted; output must not overlap input.
   void apply(ConstRef<Scalar> input, MutRef<Scalar> output, Random& rng) const {
     check_samples("RandomShift.apply", "input", input, shape_);
     check_same_shape("RandomShift.apply", "output", output, "input", input);
@@ -162,10 +163,13 @@ class RandomShift {
     }
   }
 
+  /// The shape of the images.
   const Shape& shape() const { return shape_; }
+  /// The largest shift, in pixels.
   Index max_shift() const { return max_shift_; }
+  /// The value of uncovered pixels.
   Scalar fill() const { return fill_; }
-  // "RandomShift(1×28×28, ±2 px)"
+  /// "RandomShift(1×28×28, ±2 px)": the augmentation as a summary writes it.
   std::string describe() const {
     return "RandomShift(" + shape_.str() + ", ±" + std::to_string(max_shift_) + " px)";
   }

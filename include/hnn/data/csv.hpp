@@ -44,23 +44,26 @@
 
 namespace hnn {
 
-// The largest label read_csv accepts: 2^24 − 1. A class index must stay exact
-// in a float (one-hot targets and predicted classes pass through the model's
-// Scalar), and 2^24 classes is far beyond any model a CSV file feeds.
+/// The largest label read_csv accepts: 2^24 − 1.
+// A class index must stay exact in a float (one-hot targets and predicted
+// classes pass through the model's Scalar), and 2^24 classes is far beyond
+// any model a CSV file feeds.
 inline constexpr int csv_max_label = (1 << 24) - 1;
 
+/// How to read a CSV file.
 struct CsvOptions {
-  char delimiter = ',';
-  bool header = true;  // the first line names the columns
+  char delimiter = ',';  ///< the character between fields
+  bool header = true;    ///< the first line names the columns
 };
 
+/// The numbers of a CSV file: features, and labels when a column holds them.
 template <typename Scalar = float>
 struct CsvData {
-  Matrix<Scalar> X;                        // (features × samples), one line of the file per column
-  Labels y;                                // the label column (empty without one)
-  std::vector<std::string> feature_names;  // one per row of X ("column 3" without a header)
-  std::string label_name;                  // empty without a label column
-  Index num_classes = 0;                   // 1 + the largest label (0 without a label column)
+  Matrix<Scalar> X;                        ///< (features × samples), a column per line of the file
+  Labels y;                                ///< the label column (empty without one)
+  std::vector<std::string> feature_names;  ///< one per row of X ("column 3" without a header)
+  std::string label_name;                  ///< empty without a label column
+  Index num_classes = 0;                   ///< 1 + the largest label (0 without a label column)
 };
 
 namespace detail {
@@ -338,13 +341,13 @@ CsvData<Scalar> read_csv_file(const std::string& path, const CsvLabelSpec& label
 
 }  // namespace detail
 
-// Reads every column as a feature: X is (columns × lines).
+/// Reads every column as a feature: X is (columns × lines).
 template <typename Scalar = float>
 CsvData<Scalar> read_csv(const std::string& path, const CsvOptions& options = {}) {
   return detail::read_csv_file<Scalar>(path, {}, options);
 }
 
-// Reads with the labels in the column the header names `label_column`.
+/// Reads with the labels in the column the header names `label_column`.
 template <typename Scalar = float>
 CsvData<Scalar> read_csv(const std::string& path, const std::string& label_column,
                          const CsvOptions& options = {}) {
@@ -354,8 +357,7 @@ CsvData<Scalar> read_csv(const std::string& path, const std::string& label_colum
   return detail::read_csv_file<Scalar>(path, spec, options);
 }
 
-// Reads with the labels in column `label_column` (0 is the first, −1 the
-// last).
+/// Reads with the labels in column `label_column` (0 is the first, −1 the last).
 template <typename Scalar = float>
 CsvData<Scalar> read_csv(const std::string& path, Index label_column,
                          const CsvOptions& options = {}) {
@@ -365,8 +367,8 @@ CsvData<Scalar> read_csv(const std::string& path, Index label_column,
   return detail::read_csv_file<Scalar>(path, spec, options);
 }
 
-// The same, from a stream (a string, a fuzzer's input); `name` stands for the
-// file name in error messages. label_column: "" for none, or a name.
+/// The same, from a stream (a string, a fuzzer's input).
+// `name` stands for the file name in error messages. label_column: "" for none, or a name.
 template <typename Scalar = float>
 CsvData<Scalar> parse_csv(std::istream& in, const std::string& name = "<stream>",
                           const std::string& label_column = "", const CsvOptions& options = {}) {

@@ -42,18 +42,18 @@ namespace hnn {
 // ---------------------------------------------------------------------------
 // Scaling
 
-// Per-feature minimum and maximum of the training data, (features × 1) each.
+/// Per-feature minimum and maximum of the training data, (features × 1) each.
 template <typename Scalar>
 struct MinMaxScaling {
-  Vector<Scalar> min;
-  Vector<Scalar> max;
+  Vector<Scalar> min;  ///< the minimum of each feature
+  Vector<Scalar> max;  ///< the maximum of each feature
 };
 
-// Per-feature mean μ and standard deviation σ of the training data.
+/// Per-feature mean μ and standard deviation σ of the training data.
 template <typename Scalar>
 struct Standardization {
-  Vector<Scalar> mean;
-  Vector<Scalar> std;
+  Vector<Scalar> mean;  ///< μ of each feature
+  Vector<Scalar> std;   ///< σ of each feature (the population standard deviation)
 };
 
 namespace detail {
@@ -80,8 +80,8 @@ inline void check_feature_count(const std::string& where, Index rows, Index feat
 
 }  // namespace detail
 
-// Applies min–max statistics: x' = (x − min) / (max − min), or x − min where
-// max = min. Data outside the training range lands outside [0, 1].
+/// Applies min–max statistics: x' = (x − min) / (max − min).
+// Where max = min, x' = x − min. Data outside the training range lands outside [0, 1].
 template <typename Scalar>
 void scale_to_unit(Matrix<Scalar>& X, const MinMaxScaling<Scalar>& s) {
   detail::check_feature_count("scale_to_unit", X.rows(), s.min.size());
@@ -94,8 +94,8 @@ void scale_to_unit(Matrix<Scalar>& X, const MinMaxScaling<Scalar>& s) {
   X.array().colwise() /= range.array();
 }
 
-// Fits min and max per feature on X, scales X into [0, 1], and returns the
-// statistics for the other data sets.
+/// Fits min and max per feature on X, scales X into [0, 1], and returns them.
+// The statistics returned scale the other data sets the same way.
 template <typename Scalar>
 MinMaxScaling<Scalar> scale_to_unit(Matrix<Scalar>& X) {
   detail::check_all_finite("scale_to_unit", X);
@@ -104,7 +104,7 @@ MinMaxScaling<Scalar> scale_to_unit(Matrix<Scalar>& X) {
   return s;
 }
 
-// Applies standardization statistics: x' = (x − μ) / σ, or x − μ where σ = 0.
+/// Applies standardization statistics: x' = (x − μ) / σ, or x − μ where σ = 0.
 template <typename Scalar>
 void standardize(Matrix<Scalar>& X, const Standardization<Scalar>& s) {
   detail::check_feature_count("standardize", X.rows(), s.mean.size());
@@ -117,8 +117,8 @@ void standardize(Matrix<Scalar>& X, const Standardization<Scalar>& s) {
   X.array().colwise() /= sigma.array();
 }
 
-// Fits μ and σ per feature on X (summed in double, two passes), standardizes
-// X, and returns the statistics for the other data sets.
+/// Fits μ and σ per feature on X, standardizes X, and returns them.
+// Summed in double, in two passes; the statistics standardize the other data sets.
 template <typename Scalar>
 Standardization<Scalar> standardize(Matrix<Scalar>& X) {
   detail::check_all_finite("standardize", X);
@@ -139,8 +139,8 @@ Standardization<Scalar> standardize(Matrix<Scalar>& X) {
 // ---------------------------------------------------------------------------
 // Labels
 
-// (num_classes × n) with T(y_j, j) = 1: the matrix form of class labels, for
-// losses that take a target matrix.
+/// (num_classes × n) with T(y_j, j) = 1: the matrix form of class labels.
+// For losses that take a target matrix.
 template <typename Scalar = float>
 Matrix<Scalar> one_hot(const LabelsRef& y, Index num_classes) {
   if (num_classes < 1)
@@ -161,16 +161,17 @@ Matrix<Scalar> one_hot(const LabelsRef& y, Index num_classes) {
 // ---------------------------------------------------------------------------
 // Splitting
 
+/// How a split draws the validation samples.
 enum class SplitMode {
-  shuffled,   // validation: round(f·n) samples drawn at random
-  stratified  // the same total, drawn class by class in proportion to each class's size
+  shuffled,   ///< validation: round(f·n) samples drawn at random
+  stratified  ///< the same total, drawn class by class in proportion to each class's size
 };
 
-// Sample indices of the two parts, each in ascending order: a split selects
-// samples, it does not reorder them (training shuffles every epoch anyway).
+/// Sample indices of the two parts, each in ascending order.
+// A split selects samples, it does not reorder them (training shuffles every epoch anyway).
 struct SplitIndices {
-  std::vector<Index> train;
-  std::vector<Index> validation;
+  std::vector<Index> train;       ///< the training samples
+  std::vector<Index> validation;  ///< the validation samples
 };
 
 namespace detail {
@@ -186,7 +187,7 @@ inline Index rounded_count(double f, Index n) {
 
 }  // namespace detail
 
-// A seeded random split of n samples: validation gets round(f·n) of them.
+/// A seeded random split of n samples: validation gets round(f·n) of them.
 // The same n, f and seed give the same split on every platform (hnn::Random).
 inline SplitIndices split_indices(Index n, double validation_fraction, std::uint64_t seed) {
   detail::check_fraction(validation_fraction);
@@ -204,8 +205,8 @@ inline SplitIndices split_indices(Index n, double validation_fraction, std::uint
   return s;
 }
 
-// A seeded stratified split: class c (n_c samples) gives about f·n_c of them
-// to validation. The counts are apportioned by largest remainder: each class
+/// A seeded stratified split: class c (n_c samples) gives about f·n_c to validation.
+// The counts are apportioned by largest remainder: each class
 // gets ⌊f·n_c⌋, and the round(f·n) − Σ⌊f·n_c⌋ left over go one each to the
 // classes with the largest fractional parts f·n_c − ⌊f·n_c⌋ (ties: smaller
 // class first), so the total is round(f·n) as in the shuffled split. Then,
@@ -258,7 +259,7 @@ inline SplitIndices stratified_split_indices(const LabelsRef& y, double validati
   return s;
 }
 
-// The columns of X at `indices`, in that order: (X.rows() × indices.size()).
+/// The columns of X at `indices`, in that order: (X.rows() × indices.size()).
 template <typename Scalar>
 Matrix<Scalar> select_columns(const Matrix<Scalar>& X, const std::vector<Index>& indices) {
   Matrix<Scalar> out(X.rows(), Index(indices.size()));
@@ -273,7 +274,7 @@ Matrix<Scalar> select_columns(const Matrix<Scalar>& X, const std::vector<Index>&
   return out;
 }
 
-// The labels at `indices`, in that order.
+/// The labels at `indices`, in that order.
 inline Labels select_columns(const Labels& y, const std::vector<Index>& indices) {
   Labels out(Index(indices.size()));
   for (std::size_t k = 0; k < indices.size(); ++k) {
@@ -288,16 +289,17 @@ inline Labels select_columns(const Labels& y, const std::vector<Index>& indices)
   return out;
 }
 
+/// The training and validation parts of a data set, and which samples went where.
 template <typename Scalar>
 struct TrainValidationSplit {
-  Matrix<Scalar> X_train;
-  Labels y_train;
-  Matrix<Scalar> X_validation;
-  Labels y_validation;
-  SplitIndices indices;  // which samples of the input went where
+  Matrix<Scalar> X_train;       ///< the training samples
+  Labels y_train;               ///< their labels
+  Matrix<Scalar> X_validation;  ///< the validation samples
+  Labels y_validation;          ///< their labels
+  SplitIndices indices;         ///< which samples of the input went where
 };
 
-// Splits samples (X, y) into training and validation parts: a copy of each.
+/// Splits samples (X, y) into training and validation parts: a copy of each.
 template <typename Scalar>
 TrainValidationSplit<Scalar> train_validation_split(const Matrix<Scalar>& X, const Labels& y,
                                                     double validation_fraction, std::uint64_t seed,
@@ -320,7 +322,7 @@ TrainValidationSplit<Scalar> train_validation_split(const Matrix<Scalar>& X, con
 // ---------------------------------------------------------------------------
 // Batching
 
-// The number of batches of at most batch_size samples that cover n samples.
+/// The number of batches of at most batch_size samples that cover n samples.
 inline Index batch_count(Index n, Index batch_size) {
   if (batch_size < 1)
     throw ArgumentError("batch_count: batch_size must be positive, got " +
@@ -355,9 +357,9 @@ inline void check_order_entry(const char* where, const std::vector<Index>& order
 
 }  // namespace detail
 
-// Copies one batch: the samples order[first], …, order[first + n − 1] of X,
-// n = min(batch_size, order.size() − first), into the first n columns of
-// `buffer`, and returns n (0 once first = order.size()). Train on
+/// Copies one batch of X into the first columns of `buffer` and returns its size n.
+// The batch is the samples order[first], …, order[first + n − 1] of X,
+// n = min(batch_size, order.size() − first) (0 once first = order.size()). Train on
 // buffer.leftCols(n). The buffer is resized to (X.rows() × batch_size) only
 // if it has the wrong number of rows or fewer than batch_size columns, so a
 // loop that reuses it allocates once; at most one batch is ever copied.
@@ -374,7 +376,7 @@ Index copy_batch(const Matrix<Scalar>& X, const std::vector<Index>& order, Index
   return n;
 }
 
-// The labels of the same batch, into the first n entries of `buffer`.
+/// The labels of the same batch, into the first n entries of `buffer`.
 inline Index copy_batch(const Labels& y, const std::vector<Index>& order, Index first,
                         Index batch_size, Labels& buffer) {
   const Index n = detail::batch_length("copy_batch", order.size(), first, batch_size);

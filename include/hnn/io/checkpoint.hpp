@@ -35,8 +35,8 @@
 
 namespace hnn {
 
-// Writes the model, the optimizer's state and the position after the current
-// epoch to `path`, atomically. Call it once every callback has seen the epoch
+/// Writes the model, the optimizer's state and the position after this epoch to `path`.
+// The write is atomic. Call it once every callback has seen the epoch
 // (Callback::on_epoch_complete), as a resumable Checkpoint does.
 template <typename Scalar>
 void save_checkpoint(TrainingState<Scalar>& state, const std::string& path) {
@@ -44,8 +44,8 @@ void save_checkpoint(TrainingState<Scalar>& state, const std::string& path) {
   write_file_atomically(path, io::model_file_bytes(state.model, &training));
 }
 
-// Reads a checkpoint into a model and an optimizer built in code the way the
-// run built them: checks the architecture (as load_weights does) and that the
+/// Reads a checkpoint into a model and an optimizer built in code the way the run built them.
+// It checks the architecture (as load_weights does) and that the
 // optimizer is the one that was saved, then loads the parameters, buffers and
 // optimizer state, and returns the position to resume from
 // (FitOptions::resume_from). On any error (FileError, naming the file) the
@@ -73,8 +73,7 @@ TrainingPosition<Scalar> load_checkpoint(const std::string& path, Sequential<Sca
   return std::move(file.training->position);
 }
 
-// A Checkpoint callback that writes a checkpoint to `path` after every
-// `every` epochs.
+/// A Checkpoint callback that writes a checkpoint to `path` after every `every` epochs.
 template <typename Scalar>
 std::shared_ptr<Checkpoint<Scalar>> resumable_checkpoint(const std::string& path, int every = 1) {
   return Checkpoint<Scalar>::resumable(

@@ -68,15 +68,19 @@ namespace hnn {
 
 namespace io {
 
+/// The 8 bytes a model file starts with, "HNNMODEL".
 constexpr char model_magic[8] = {'H', 'N', 'N', 'M', 'O', 'D', 'E', 'L'};
-constexpr std::uint32_t model_version = 3;  // the newest read; 2 is written without penalties
-constexpr std::size_t max_model_bytes = std::size_t(1) << 32;  // 4 GiB
-// Random::state() is about 6 KB of text; nothing else stored is longer than 256 bytes.
+constexpr std::uint32_t model_version = 3;  ///< the newest read; 2 is written without penalties
+constexpr std::size_t max_model_bytes = std::size_t(1) << 32;  ///< the largest file read: 4 GiB
+/// The longest generator state read: Random::state() is about 6 KB of text.
+// Nothing else stored is longer than 256 bytes.
 constexpr std::size_t max_random_state_bytes = 1 << 16;
-// Settings and tensors of one layer: a Residual holds its inner layers' too.
+/// The most settings one layer may have: a Residual holds its inner layers' too.
 constexpr std::uint32_t max_layer_settings = 1024;
+/// The most tensors one layer may have, counting a Residual's inner layers'.
 constexpr std::uint32_t max_layer_tensors = 1024;
 
+/// Writes a value as the model's scalar: f32 for float, f64 for double.
 template <typename Scalar>
 void write_scalar(ByteWriter& w, Scalar v) {
   if constexpr (sizeof(Scalar) == 4) {
@@ -85,6 +89,7 @@ void write_scalar(ByteWriter& w, Scalar v) {
     w.f64(double(v));
   }
 }
+/// Reads a value written by write_scalar.
 template <typename Scalar>
 Scalar read_scalar(ByteReader& r) {
   if constexpr (sizeof(Scalar) == 4) {
@@ -94,7 +99,7 @@ Scalar read_scalar(ByteReader& r) {
   }
 }
 
-// A tensor: string name, u64 rows, u64 cols, the values column by column.
+/// A tensor: string name, u64 rows, u64 cols, the values column by column.
 template <typename Scalar, typename Derived>
 void write_tensor(ByteWriter& w, const std::string& name, const Eigen::MatrixBase<Derived>& m) {
   w.string(name);
@@ -105,8 +110,8 @@ void write_tensor(ByteWriter& w, const std::string& name, const Eigen::MatrixBas
       write_scalar<Scalar>(w, Scalar(m(i, j)));
 }
 
-// A count of items of at least `min_bytes` each: no more than the bytes left
-// can hold (so a corrupt count fails here, before anything is allocated).
+/// A count of items of at least `min_bytes` each: no more than the bytes left can hold.
+// So a corrupt count fails here, before anything is allocated.
 inline std::uint32_t read_count(ByteReader& r, const char* what, std::size_t min_bytes,
                                 std::uint32_t limit) {
   const std::uint32_t n = r.u32(what);
@@ -116,6 +121,7 @@ inline std::uint32_t read_count(ByteReader& r, const char* what, std::size_t min
   return n;
 }
 
+/// A tensor's u64 rows, u64 cols and values (after its name), every value finite.
 template <typename Scalar>
 Matrix<Scalar> read_tensor_values(ByteReader& r, const std::string& name) {
   const std::uint64_t rows = r.u64("a tensor's rows"), cols = r.u64("a tensor's columns");
@@ -132,34 +138,36 @@ Matrix<Scalar> read_tensor_values(ByteReader& r, const std::string& name) {
   return m;
 }
 
-// What a model file holds, read and checked but not yet turned into layers.
+/// What a model file holds, read and checked but not yet turned into layers.
 template <typename Scalar>
 struct ModelFile {
+  /// A named tensor, as stored.
   struct Tensor {
-    std::string name;
-    Matrix<Scalar> value;
+    std::string name;      ///< its name ("W")
+    Matrix<Scalar> value;  ///< its values
   };
+  /// One layer as stored: its type name, settings, parameters, buffers and penalty.
   struct LayerEntry {
-    std::string type;
-    Settings settings;
-    std::vector<Tensor> parameters;
-    std::vector<Tensor> buffers;
-    Penalty penalty;  // on the weights (version 3; none before)
+    std::string type;                ///< the registered type name
+    Settings settings;               ///< its settings
+    std::vector<Tensor> parameters;  ///< its parameters, in the layer's order
+    std::vector<Tensor> buffers;     ///< its buffers, in the layer's order
+    Penalty penalty;                 ///< on the weights (version 3; none before)
   };
-  // A checkpoint's training state (io/checkpoint.hpp).
+  /// A checkpoint's training state (io/checkpoint.hpp).
   struct Training {
-    OptimizerState<Scalar> optimizer;
-    TrainingPosition<Scalar> position;
+    OptimizerState<Scalar> optimizer;   ///< the optimizer's state
+    TrainingPosition<Scalar> position;  ///< where the run stands
   };
-  std::uint32_t version = model_version;
-  Shape input_shape;
-  std::vector<LayerEntry> layers;
-  std::optional<Training> training;
+  std::uint32_t version = model_version;  ///< the format version the file was written in
+  Shape input_shape;                      ///< the shape of one input sample
+  std::vector<LayerEntry> layers;         ///< the layers, in order
+  std::optional<Training> training;       ///< a checkpoint's training state, if the file holds one
 };
 
-// Throws FileError unless every value of the tensor is finite: a checksum
-// proves the bytes are the ones written, not that training had not gone bad
-// before they were.
+/// Throws FileError unless every value of the tensor is finite.
+// A checksum proves the bytes are the ones written, not that training had not
+// gone bad before they were.
 template <typename Scalar>
 void check_finite_tensor(const ByteReader& r, const Matrix<Scalar>& m, const std::string& name) {
   if (m.allFinite()) return;
@@ -173,7 +181,7 @@ void check_finite_tensor(const ByteReader& r, const Matrix<Scalar>& m, const std
   }
 }
 
-// A layer's parameters or buffers: named tensors, every value finite.
+/// A layer's parameters or buffers: named tensors, every value finite.
 template <typename Scalar>
 std::vector<typename ModelFile<Scalar>::Tensor> read_tensors(ByteReader& r, const char* what,
                                                              std::size_t k) {
@@ -195,7 +203,7 @@ void write_training(ByteWriter& w, const typename ModelFile<Scalar>::Training& t
 template <typename Scalar>
 typename ModelFile<Scalar>::Training read_training(ByteReader& r);
 
-// Parses a model file's bytes; `path` names them in error messages.
+/// Parses a model file's bytes; `path` names them in error messages.
 template <typename Scalar>
 ModelFile<Scalar> parse_model_file(const unsigned char* data, std::size_t size,
                                    const std::string& path) {
@@ -296,13 +304,14 @@ ModelFile<Scalar> parse_model_file(const unsigned char* data, std::size_t size,
   return file;
 }
 
+/// Reads and checks the model file at `path`.
 template <typename Scalar>
 ModelFile<Scalar> read_model_file(const std::string& path) {
   const std::vector<unsigned char> bytes = read_file(path, max_model_bytes);
   return parse_model_file<Scalar>(bytes.data(), bytes.size(), path);
 }
 
-// The file's bytes for a model, with a training state if given.
+/// The file's bytes for a model, with a training state if given.
 template <typename Scalar>
 std::vector<unsigned char> model_file_bytes(
     Sequential<Scalar>& model, const typename ModelFile<Scalar>::Training* training = nullptr) {
@@ -351,7 +360,7 @@ std::vector<unsigned char> model_file_bytes(
   return w.bytes();
 }
 
-// Throws FileError unless `layer` matches what the file says about it.
+/// Throws FileError unless `layer` matches what the file says about it.
 template <typename Scalar>
 void check_layer_matches(const std::string& path, std::size_t k, Layer<Scalar>& layer,
                          const typename ModelFile<Scalar>::LayerEntry& entry) {
@@ -382,6 +391,7 @@ void check_layer_matches(const std::string& path, std::size_t k, Layer<Scalar>& 
   check(layer.buffers(), entry.buffers, "buffer");
 }
 
+/// Copies the file's parameter and buffer values into `layer` (checked before).
 template <typename Scalar>
 void copy_tensors(Layer<Scalar>& layer, const typename ModelFile<Scalar>::LayerEntry& entry) {
   const auto params = layer.parameters();
@@ -392,8 +402,8 @@ void copy_tensors(Layer<Scalar>& layer, const typename ModelFile<Scalar>::LayerE
     buffers[i].value() = entry.buffers[i].value;
 }
 
-// Throws FileError unless the model has the file's architecture: the input
-// shape, the layers, their settings and tensor shapes.
+/// Throws FileError unless the model has the file's architecture.
+// The input shape, the layers, their settings and tensor shapes.
 template <typename Scalar>
 void check_architecture(const std::string& path, Sequential<Scalar>& model,
                         const ModelFile<Scalar>& file) {
@@ -408,8 +418,8 @@ void check_architecture(const std::string& path, Sequential<Scalar>& model,
     check_layer_matches(path, k, model.layer(k), file.layers[k]);
 }
 
-// Runs a load, turning running out of memory into a FileError: whatever a
-// file claims, a load ends in an hnn error, never in std::bad_alloc.
+/// Runs a load, turning running out of memory into a FileError.
+// Whatever a file claims, a load ends in an hnn error, never in std::bad_alloc.
 template <typename F>
 auto guard_memory(const std::string& path, F&& load) -> decltype(load()) {
   try {
@@ -423,7 +433,7 @@ auto guard_memory(const std::string& path, F&& load) -> decltype(load()) {
 
 }  // namespace io
 
-// Writes the model's architecture, parameters and buffers to `path`, atomically.
+/// Writes the model's architecture, parameters and buffers to `path`, atomically.
 template <typename Scalar>
 void save_model(Sequential<Scalar>& model, const std::string& path) {
   write_file_atomically(path, io::model_file_bytes(model));
@@ -431,7 +441,7 @@ void save_model(Sequential<Scalar>& model, const std::string& path) {
 
 namespace io {
 
-// A model from what a file holds, through the registry.
+/// A model from what a file holds, through the registry.
 template <typename Scalar>
 Sequential<Scalar> build_model(const ModelFile<Scalar>& file, const std::string& path,
                                const LayerRegistry<Scalar>& registry) {
@@ -469,9 +479,8 @@ Sequential<Scalar> build_model(const ModelFile<Scalar>& file, const std::string&
 
 }  // namespace io
 
-// Rebuilds a model from the file alone (a checkpoint's training state, if
-// any, is not needed for that and is ignored). Custom layers need a registry
-// that knows them.
+/// Rebuilds a model from the file alone; custom layers need a registry that knows them.
+// A checkpoint's training state, if any, is not needed for that and is ignored.
 template <typename Scalar>
 Sequential<Scalar> load_model(const std::string& path, const LayerRegistry<Scalar>& registry =
                                                            LayerRegistry<Scalar>::builtin()) {
@@ -479,8 +488,8 @@ Sequential<Scalar> load_model(const std::string& path, const LayerRegistry<Scala
       path, [&] { return io::build_model(io::read_model_file<Scalar>(path), path, registry); });
 }
 
-// The same from bytes in memory (a model received over a network, a fuzzer's
-// input); `name` stands for the file name in error messages.
+/// The same from bytes in memory (a model received over a network, a fuzzer's input).
+// `name` stands for the file name in error messages.
 template <typename Scalar>
 Sequential<Scalar> parse_model(
     const unsigned char* data, std::size_t size, const std::string& name = "<memory>",
@@ -490,8 +499,8 @@ Sequential<Scalar> parse_model(
   });
 }
 
-// Loads the file's parameters and buffers into a model built in code, after
-// checking that the architectures match layer by layer. The model is
+/// Loads the file's parameters and buffers into a model built in code.
+// The architectures are checked first, layer by layer; the model is
 // unchanged if anything does not match.
 template <typename Scalar>
 void load_weights(Sequential<Scalar>& model, const std::string& path) {
@@ -503,6 +512,7 @@ void load_weights(Sequential<Scalar>& model, const std::string& path) {
 
 namespace io {
 
+/// Writes a checkpoint's training state (the layout below).
 // The training state of a checkpoint, after the layers:
 //   string optimizer name, u64 steps, f64 learning rate,
 //   u32 kinds, then for each: string kind, u32 tensors, then for each: u64 rows, u64 cols, values
@@ -554,6 +564,7 @@ void write_training(ByteWriter& w, const typename ModelFile<Scalar>::Training& t
     write_tensor<Scalar>(w, tensor.first, tensor.second);
 }
 
+/// Reads a checkpoint's training state written by write_training.
 template <typename Scalar>
 typename ModelFile<Scalar>::Training read_training(ByteReader& r) {
   typename ModelFile<Scalar>::Training t;

@@ -57,21 +57,24 @@
 
 namespace hnn {
 
+/// How a model file's layer type names turn back into layers: a factory per type name.
 template <typename Scalar>
 class LayerRegistry {
  public:
+  /// Builds a layer from its settings.
   using Factory = std::function<std::unique_ptr<Layer<Scalar>>(const Settings&)>;
-  // How many numbers a layer of these settings holds in its parameters and
-  // buffers together, found without building it (Dense: out·in + out). The
-  // loader compares it with the tensors a file holds before it builds the
-  // layer, so that a corrupt setting cannot make it allocate gigabytes.
+  /// How many numbers a layer of these settings holds, found without building it.
+  // Parameters and buffers together (Dense: out·in + out). The loader compares
+  // it with the tensors a file holds before it builds the layer, so that a
+  // corrupt setting cannot make it allocate gigabytes.
   using Values = std::function<double(const Settings&)>;
-  // The forms handed the registry too, for a layer that holds other layers.
+  /// A factory that is handed the registry too, for a layer that holds other layers.
   using NestedFactory =
       std::function<std::unique_ptr<Layer<Scalar>>(const Settings&, const LayerRegistry&)>;
+  /// A Values function that is handed the registry too; nullopt if an inner layer has none.
   using NestedValues = std::function<std::optional<double>(const Settings&, const LayerRegistry&)>;
 
-  // A registry that knows every layer hnn ships.
+  /// A registry that knows every layer hnn ships.
   static LayerRegistry builtin() {
     LayerRegistry r;
     r.add(
@@ -217,10 +220,10 @@ class LayerRegistry {
     return r;
   }
 
-  // Registers a layer type. `values` is optional but worth giving for a
-  // layer whose settings size its tensors: without it, the loader builds the
-  // layer before it can compare its tensors with the file's, so the factory
-  // itself must refuse implausible sizes.
+  /// Registers a layer type, with its Values function if it has one.
+  // `values` is optional but worth giving for a layer whose settings size its
+  // tensors: without it, the loader builds the layer before it can compare its
+  // tensors with the file's, so the factory itself must refuse implausible sizes.
   void add(const std::string& type_name, Factory f, Values values = nullptr) {
     Entry e;
     e.make = [f = std::move(f)](const Settings& s, const LayerRegistry&) { return f(s); };
@@ -233,14 +236,14 @@ class LayerRegistry {
     factories_[type_name] = std::move(e);
   }
 
-  // Registers a layer type whose factory (and Values function) is handed
-  // this registry too: for a layer that holds other layers, built from their
-  // type names and settings with the same registry (Residual, above).
+  /// Registers a layer type whose factory (and Values function) is handed this registry too.
+  // For a layer that holds other layers, built from their type names and
+  // settings with the same registry (Residual, above).
   void add(const std::string& type_name, NestedFactory f, NestedValues values = nullptr) {
     factories_[type_name] = Entry{std::move(f), std::move(values)};
   }
 
-  // An activation without settings, under the struct's name.
+  /// An activation without settings, under the struct's name.
   template <template <typename> class F>
   void add_activation() {
     add(
@@ -248,26 +251,27 @@ class LayerRegistry {
         none);
   }
 
-  // For a layer type without parameters or buffers.
+  /// For a layer type without parameters or buffers.
   static double none(const Settings&) { return 0; }
 
+  /// Whether a type of this name is registered.
   bool knows(const std::string& type_name) const { return factories_.count(type_name) > 0; }
 
-  // Whether the type was registered with a Values function.
+  /// Whether the type was registered with a Values function.
   bool knows_values(const std::string& type_name) const {
     const auto it = factories_.find(type_name);
     return it != factories_.end() && it->second.values != nullptr;
   }
 
-  // The number of parameter and buffer values a layer of this type and these
-  // settings holds, if the type was registered with a Values function.
+  /// The numbers a layer of this type and these settings holds, if it has a Values function.
+  // Counted over its parameters and buffers together.
   std::optional<double> values(const std::string& type_name, const Settings& s) const {
     const auto it = factories_.find(type_name);
     if (it == factories_.end() || !it->second.values) return std::nullopt;
     return it->second.values(s, *this);
   }
 
-  // The type names known, in alphabetical order.
+  /// The type names known, in alphabetical order.
   std::vector<std::string> type_names() const {
     std::vector<std::string> names;
     for (const auto& kv : factories_)
@@ -275,6 +279,7 @@ class LayerRegistry {
     return names;
   }
 
+  /// A layer of type `type_name` built from `s`; ArgumentError for an unknown type.
   std::unique_ptr<Layer<Scalar>> make(const std::string& type_name, const Settings& s) const {
     const auto it = factories_.find(type_name);
     if (it == factories_.end()) {
@@ -285,7 +290,7 @@ class LayerRegistry {
   }
 
  public:
-  // A size setting: a whole number in 1 … 2^28.
+  /// A size setting: a whole number in 1 … 2^28.
   static Index size(const Settings& s, const std::string& name) {
     const double v = setting(s, name);
     if (!(v >= 1 && v <= double(1 << 28)) || v != double(Index(v))) {
@@ -293,17 +298,17 @@ class LayerRegistry {
     }
     return Index(v);
   }
-  // A yes/no setting: the number 1 or 0.
+  /// A yes/no setting: the number 1 or 0.
   static bool flag(const Settings& s, const std::string& name) {
     const double v = setting(s, name);
     if (v != 0 && v != 1) throw ArgumentError("setting \"" + name + "\" must be 0 or 1");
     return v == 1;
   }
-  // Residual's projection: the setting "projection", 0 (none) or a size.
+  /// Residual's projection: the setting "projection", 0 (none) or a size.
   static Index projection_channels(const Settings& s) {
     return setting(s, "projection") == 0 ? 0 : size(s, "projection");
   }
-  // LayerNorm's normalized shape: "features" for a vector, "shape0", "shape1", … otherwise.
+  /// LayerNorm's normalized shape: "features" for a vector, "shape0", "shape1", … otherwise.
   static Shape layer_norm_shape(const Settings& s) {
     const bool vector =
         std::any_of(s.begin(), s.end(), [](const auto& kv) { return kv.first == "features"; });
@@ -316,7 +321,7 @@ class LayerRegistry {
                           " is implausibly large");
     return shape;
   }
-  // A shape stored as the settings <name>0, <name>1, … (Reshape's target).
+  /// A shape stored as the settings `<name>0`, `<name>1`, … (Reshape's target).
   static Shape shape_setting(const Settings& s, const std::string& name) {
     Index d[Shape::max_rank];
     int rank = 0;

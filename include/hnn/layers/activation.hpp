@@ -27,20 +27,23 @@
 
 namespace hnn {
 
-// Whether an activation struct has settings() (LeakyReLU's alpha, …).
+/// Whether an activation struct has settings() (LeakyReLU's alpha, …).
 template <typename F, typename = void>
 struct has_settings : std::false_type {};
 template <typename F>
 struct has_settings<F, std::void_t<decltype(std::declval<const F&>().settings())>>
     : std::true_type {};
 
+/// A layer applying an activation struct element-wise: Y = f(Z), dZ = dY ⊙ f'(Z).
 template <typename Scalar, template <typename> class Function>
 class Activation : public Layer<Scalar> {
  public:
   using typename Layer<Scalar>::Mat;
   using typename Layer<Scalar>::In;
+  /// The activation struct, for this layer's scalar type.
   using FunctionType = Function<Scalar>;
 
+  /// A layer over `f` (with its settings, such as LeakyReLU's alpha).
   explicit Activation(FunctionType f = FunctionType()) : f_(f) {}
 
   std::string type_name() const override { return FunctionType::name; }
@@ -54,6 +57,7 @@ class Activation : public Layer<Scalar> {
     }
     return s;
   }
+  /// The activation struct with its settings.
   const FunctionType& function() const { return f_; }
 
   // Element-wise: a sample of any shape in, the same shape out.

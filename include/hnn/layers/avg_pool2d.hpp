@@ -40,14 +40,15 @@
 
 namespace hnn {
 
+/// Average pooling: each output value is the mean of the input values under a window.
 template <typename Scalar>
 class AvgPool2D : public Layer<Scalar> {
  public:
   using typename Layer<Scalar>::Mat;
   using typename Layer<Scalar>::In;
 
-  // A `size` window moved by `stride` pixels (0: by the window's height, so
-  // square windows do not overlap), over the image with `padding`.
+  /// A `size` window moved by `stride` pixels, over the image with `padding`.
+  // A stride of 0 is the window's height, so square windows do not overlap.
   explicit AvgPool2D(Window size, Index stride = 0, Padding padding = Padding::valid())
       : window_(size), stride_(stride == 0 ? size.height : stride), padding_(padding) {
     check_window("AvgPool2D", window_, stride_, padding_);
@@ -63,8 +64,11 @@ class AvgPool2D : public Layer<Scalar> {
     s << ')';
     return s.str();
   }
+  /// The window's height and width.
   Window window() const { return window_; }
+  /// The step between two windows, in pixels.
   Index stride() const { return stride_; }
+  /// The padding around the image.
   const Padding& padding() const { return padding_; }
 
   // {C, H, W} → {C, out_h, out_w}

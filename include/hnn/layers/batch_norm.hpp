@@ -68,17 +68,20 @@
 
 namespace hnn {
 
+/// The settings of a BatchNorm layer.
 struct BatchNormOptions {
-  double momentum = 0.1;  // weight of the batch's statistics in the running ones, in [0, 1]
-  double epsilon = 1e-5;  // added to the variance before the square root, > 0
+  double momentum = 0.1;  ///< weight of the batch's statistics in the running ones, in [0, 1]
+  double epsilon = 1e-5;  ///< added to the variance before the square root, > 0
 };
 
+/// Batch normalization: each channel normalized over the batch, then scaled and shifted.
 template <typename Scalar>
 class BatchNorm : public Layer<Scalar> {
  public:
   using typename Layer<Scalar>::Mat;
   using typename Layer<Scalar>::In;
 
+  /// A layer over `channels` features, or images of `channels` channels.
   explicit BatchNorm(Index channels, BatchNormOptions options = {})
       : channels_(checked_channels(channels, options)),
         momentum_(options.momentum),
@@ -97,8 +100,11 @@ class BatchNorm : public Layer<Scalar> {
         sum_dY_Xhat_(channels_, 1) {}
 
   std::string type_name() const override { return "BatchNorm"; }
+  /// The number of channels C.
   Index channels() const { return channels_; }
+  /// The weight of a batch's statistics in the running ones.
   double momentum() const { return momentum_; }
+  /// ε, added to the variance before the square root.
   double epsilon() const { return epsilon_; }
 
   // {C} → {C},  {C, H, W} → {C, H, W}
@@ -184,9 +190,13 @@ class BatchNorm : public Layer<Scalar> {
     return std::make_unique<BatchNorm>(*this);
   }
 
+  /// The scale γ (C × 1).
   const Mat& gamma() const { return gamma_; }
+  /// The shift β (C × 1).
   const Mat& beta() const { return beta_; }
+  /// The running mean, used in inference (C × 1).
   const Mat& running_mean() const { return running_mean_; }
+  /// The running (unbiased) variance, used in inference (C × 1).
   const Mat& running_var() const { return running_var_; }
 
  private:

@@ -34,12 +34,14 @@
 
 namespace hnn {
 
+/// A dense (fully connected) layer: Z = W X + b 1ᵀ.
 template <typename Scalar>
 class Dense : public Layer<Scalar> {
  public:
   using typename Layer<Scalar>::Mat;
   using typename Layer<Scalar>::In;
 
+  /// A layer of `out` units on `in` inputs, with W drawn from `weights` and b from `bias`.
   // W is drawn from `weights` (Xavier/Glorot uniform unless told otherwise;
   // use Init::he_uniform() before ReLU), b from `bias` (zeros).
   Dense(Index in, Index out, Random& rng, Init weights = Init::xavier_uniform(),
@@ -56,7 +58,9 @@ class Dense : public Layer<Scalar> {
     s << "Dense(" << in_size() << " → " << out_size() << ')';
     return s.str();
   }
+  /// The number of inputs, W's columns.
   Index in_size() const { return W_.cols(); }
+  /// The number of outputs (units), W's rows.
   Index out_size() const { return W_.rows(); }
 
   // {in} → {out}
@@ -99,7 +103,9 @@ class Dense : public Layer<Scalar> {
 
   std::unique_ptr<Layer<Scalar>> clone() const override { return std::make_unique<Dense>(*this); }
 
+  /// The weights W (out × in).
   const Mat& W() const { return W_; }
+  /// The bias b (out × 1).
   const Mat& b() const { return b_; }
 
  private:

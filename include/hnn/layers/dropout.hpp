@@ -38,16 +38,18 @@
 
 namespace hnn {
 
+/// Inverted dropout: in training, a value is zeroed with probability p, or scaled by 1/(1 − p).
 template <typename Scalar>
 class Dropout : public Layer<Scalar> {
  public:
   using typename Layer<Scalar>::Mat;
   using typename Layer<Scalar>::In;
 
-  // p: the probability that a value is dropped (set to 0) in training.
+  /// p: the probability that a value is dropped (set to 0) in training.
   explicit Dropout(double p = 0.5) : p_(checked_p(p)) {}
 
   std::string type_name() const override { return "Dropout"; }
+  /// The probability p of dropping a value.
   double p() const { return p_; }
 
   // Element-wise: any shape, unchanged.

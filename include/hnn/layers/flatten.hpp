@@ -21,6 +21,7 @@
 
 namespace hnn {
 
+/// Flatten: a sample of any shape becomes a vector of the same numbers.
 template <typename Scalar>
 class Flatten : public Layer<Scalar> {
  public:

@@ -32,6 +32,7 @@
 
 namespace hnn {
 
+/// Global average pooling: each channel of an image becomes its mean, {C, H, W} → {C}.
 template <typename Scalar>
 class GlobalAvgPool2D : public Layer<Scalar> {
  public:

@@ -76,30 +76,37 @@
 
 namespace hnn {
 
-// A rebindable read-only view of a layer's last input. Eigen::Ref cannot be
-// re-pointed, so forward rebuilds a Map in place (the idiom Eigen's docs give
-// for changing the array a Map refers to).
+/// A rebindable read-only view of a layer's last input.
+// Eigen::Ref cannot be re-pointed, so forward rebuilds a Map in place (the
+// idiom Eigen's docs give for changing the array a Map refers to).
 template <typename Scalar>
 class InputView {
  public:
+  /// The type of the view: a read-only Map with the input's column stride.
   using MapType = Eigen::Map<const Matrix<Scalar>, 0, Eigen::OuterStride<>>;
 
+  /// Points the view at X; nothing is copied.
   void bind(const ConstRef<Scalar>& X) {
     new (&map_) MapType(X.data(), X.rows(), X.cols(), Eigen::OuterStride<>(X.outerStride()));
   }
+  /// The view itself.
   const MapType& operator()() const { return map_; }
+  /// The rows of the viewed input.
   Index rows() const { return map_.rows(); }
+  /// The columns (samples) of the viewed input.
   Index cols() const { return map_.cols(); }
+  /// Whether a forward has bound an input yet.
   bool bound() const { return map_.data() != nullptr; }
 
  private:
   MapType map_{nullptr, 0, 0, Eigen::OuterStride<>(0)};
 };
 
-// A view of X that copies nothing, for code that keeps it (layers keep their
-// input until backward). X must be stored memory: a Matrix, or a block of its
-// columns. An expression (2 * X) fails to compile; a layout Eigen would have
-// to copy (a row of a matrix) throws, since the copy would die on return.
+/// A view of X that copies nothing, for code that keeps it.
+// Layers keep their input until backward. X must be stored memory: a
+// Matrix, or a block of its columns. An expression (2 * X) fails to compile;
+// a layout Eigen would have to copy (a row of a matrix) throws, since the
+// copy would die on return.
 template <typename Scalar, typename Derived, typename Where>
 ConstRef<Scalar> stored_view(const Eigen::MatrixBase<Derived>& X, const Where& where) {
   static_assert(bool(Eigen::internal::traits<Derived>::Flags & Eigen::DirectAccessBit),
@@ -116,60 +123,69 @@ ConstRef<Scalar> stored_view(const Eigen::MatrixBase<Derived>& X, const Where& w
   return view;
 }
 
+/// The interface every layer implements: the shape rule, forward, backward, state.
 template <typename Scalar>
 class Layer {
  public:
+  /// A batch: one sample per column.
   using Mat = Matrix<Scalar>;
+  /// A read-only view of a batch, what forward and backward take and return.
   using In = ConstRef<Scalar>;
 
   Layer() = default;
+  /// Copies the base's shapes and flags, for the layers' own copies (clone()).
   Layer(const Layer&) = default;
+  /// Assigns the base's shapes and flags, like the copy constructor.
   Layer& operator=(const Layer&) = default;
   virtual ~Layer() = default;
 
-  // The registered type name, e.g. "Dense": what a model file stores.
+  /// The registered type name, e.g. "Dense": what a model file stores.
   virtual std::string type_name() const = 0;
 
-  // A short description with the settings: "LeakyReLU(alpha=0.2)" by
-  // default; layers may say more ("Dense(4 → 3)").
+  /// A short description with the settings: "LeakyReLU(alpha=0.2)" by default.
+  // Layers may say more ("Dense(4 → 3)").
   virtual std::string describe() const {
     const Settings s = settings();
     return s.empty() ? type_name() : type_name() + '(' + settings_string(s) + ')';
   }
 
-  // The shape of one output sample for one input sample of shape `input`.
+  /// The shape of one output sample for one input sample of shape `input`.
   // Throws ShapeError, naming the layer and both shapes, when the layer
   // cannot take that input.
   virtual Shape compute_output_shape(const Shape& input) const = 0;
 
-  // Checks `input` with compute_output_shape and keeps both shapes; forward
-  // then takes batches of input.size() rows only. Layers whose constructor
-  // fixes the input (Dense: {in}) call it themselves.
+  /// Checks `input` with compute_output_shape and keeps both shapes.
+  // forward then takes batches of input.size() rows only. Layers whose
+  // constructor fixes the input (Dense: {in}) call it themselves.
   void set_input_shape(const Shape& input) {
     output_shape_ = compute_output_shape(input);
     input_shape_ = input;
   }
-  // The shapes kept by set_input_shape (unknown, "?", before).
+  /// The input sample's shape kept by set_input_shape (unknown, "?", before).
   const Shape& input_shape() const { return input_shape_; }
+  /// The output sample's shape kept by set_input_shape (unknown, "?", before).
   const Shape& output_shape() const { return output_shape_; }
 
-  // hnn 0.1: the output rows for an input of `input_size` rows.
+  /// hnn 0.1: the output rows for an input of `input_size` rows.
   [[deprecated("use compute_output_shape(Shape) or output_shape()")]] Index output_size(
       Index input_size) const {
     return compute_output_shape(Shape(input_size)).size();
   }
 
-  // Y for the batch X. Training mode without a generator: for layers that
-  // draw nothing, which is all but dropout-like ones.
+  /// Y for the batch X.
+  // Training mode without a generator: for layers that draw nothing, which is
+  // all but dropout-like ones.
   template <typename Derived>
   In forward(const Eigen::MatrixBase<Derived>& X, Mode mode) {
     return forward_with(X, mode, nullptr);
   }
+  /// Y for the batch X, with the generator that layers drawing random numbers use.
   template <typename Derived>
   In forward(const Eigen::MatrixBase<Derived>& X, Mode mode, Random& rng) {
     return forward_with(X, mode, &rng);
   }
 
+  /// dX for dY = ∂L/∂Y; the parameter gradients are added to (+=).
   In backward(In dY) {
     if (!X_.bound()) throw Error(describe() + ".backward: called before forward");
     if (dY.rows() != out_rows_ || dY.cols() != X_.cols()) {
@@ -180,43 +196,51 @@ class Layer {
     return backward_impl(dY);
   }
 
+  /// The trainable tensors: name, value and gradient (none by default).
   virtual std::vector<Parameter<Scalar>> parameters() { return {}; }
+  /// The tensors without a gradient, such as running statistics (none by default).
   virtual std::vector<Buffer<Scalar>> buffers() { return {}; }
 
-  // Sequence state (recurrent layers; none by default). reset_state() puts
-  // it back to its start; the training loop calls it at the start of every
-  // epoch and around evaluation. A stateful() layer carries its state from
-  // one batch to the next until then, so training it needs batches in order
-  // and of one size (fit checks).
+  /// Sequence state (recurrent layers; none by default).
+  // reset_state() puts it back to its start; the training loop calls it at the
+  // start of every epoch and around evaluation. A stateful() layer carries its
+  // state from one batch to the next until then, so training it needs batches
+  // in order and of one size (fit checks).
   virtual std::vector<SequenceState<Scalar>> sequence_state() { return {}; }
+  /// Puts the sequence state back to its start.
   virtual void reset_state() {}
+  /// Whether the sequence state carries over from one batch to the next.
   virtual bool stateful() const { return false; }
 
-  // The settings that rebuild this layer (with type_name()); none by default.
+  /// The settings that rebuild this layer (with type_name()); none by default.
   virtual Settings settings() const { return {}; }
 
-  // An independent copy of the layer: parameters, buffers, sequence state and
-  // settings (no random state: a layer has none). Used to keep the best
-  // weights during early stopping, and by tests.
+  /// An independent copy of the layer: parameters, buffers, sequence state, settings.
+  // No random state: a layer has none. Used to keep the best weights during
+  // early stopping, and by tests.
   virtual std::unique_ptr<Layer> clone() const = 0;
 
+  /// Whether backward computes dX; the model turns it off where nothing needs it.
   void set_input_gradient_wanted(bool wanted) { input_gradient_wanted_ = wanted; }
+  /// Whether backward computes dX (true unless the model turned it off).
   bool input_gradient_wanted() const { return input_gradient_wanted_; }
 
  protected:
   // The layer's math. forward_impl gets X already checked and kept (input()
   // returns it again in backward_impl); backward_impl gets dY already checked
   // against the output's shape.
+  /// Y for X, already checked and kept: the layer's forward math.
   virtual In forward_impl(In X, Mode mode) = 0;
+  /// dX for dY, already checked against the output's shape: the backward math.
   virtual In backward_impl(In dY) = 0;
 
-  // The last forward input (in × n), a view of the caller's batch.
+  /// The last forward input (in × n), a view of the caller's batch.
   const typename InputView<Scalar>::MapType& input() const { return X_(); }
-  // The shape of the samples of the last forward input.
+  /// The shape of the samples of the last forward input.
   const Shape& sample_shape() const { return sample_shape_; }
 
-  // The generator handed to this forward (for forward_impl of layers that
-  // draw random numbers in training). Throws when none was handed.
+  /// The generator handed to this forward; throws when none was handed.
+  // For forward_impl of layers that draw random numbers in training.
   Random& random() const {
     if (!rng_) {
       throw ArgumentError(describe() +
@@ -225,9 +249,9 @@ class Layer {
     }
     return *rng_;
   }
-  // The generator handed to this forward, or null when none was: for a layer
-  // that holds other layers and hands it on to them (layers/residual.hpp),
-  // whether or not any of them draws.
+  /// The generator handed to this forward, or null when none was.
+  // For a layer that holds other layers and hands it on to them
+  // (layers/residual.hpp), whether or not any of them draws.
   Random* generator() const { return rng_; }
 
  private:
@@ -259,9 +283,9 @@ class Layer {
   Random* rng_ = nullptr;
 };
 
-// Grows `buffer` to at least (rows × cols) and returns a view of its first
-// `cols` columns. Growing allocates; once the largest batch has been seen,
-// every later call is free.
+/// A view of the first `cols` columns of `buffer`, grown to at least rows × cols.
+// Growing allocates; once the largest batch has been seen, every later call
+// is free.
 template <typename Scalar>
 MutRef<Scalar> batch_view(Matrix<Scalar>& buffer, Index rows, Index cols) {
   if (buffer.rows() != rows || buffer.cols() < cols) buffer.resize(rows, cols);

@@ -42,13 +42,14 @@
 
 namespace hnn {
 
+/// Layer normalization: each sample normalized over its own values, then scaled and shifted.
 template <typename Scalar>
 class LayerNorm : public Layer<Scalar> {
  public:
   using typename Layer<Scalar>::Mat;
   using typename Layer<Scalar>::In;
 
-  // Over samples of `normalized` (an image: Shape{C, H, W}).
+  /// Over samples of `normalized` (an image: Shape{C, H, W}).
   explicit LayerNorm(const Shape& normalized, double epsilon = 1e-5)
       : normalized_(checked_shape(normalized, epsilon)),
         epsilon_(epsilon),
@@ -58,7 +59,7 @@ class LayerNorm : public Layer<Scalar> {
         dbeta_(Mat::Zero(normalized_.size(), 1)) {
     this->set_input_shape(normalized_);
   }
-  // Over vectors of `features` values.
+  /// Over vectors of `features` values.
   explicit LayerNorm(Index features, double epsilon = 1e-5)
       : LayerNorm(Shape(checked_features(features)), epsilon) {}
 
@@ -67,8 +68,11 @@ class LayerNorm : public Layer<Scalar> {
   std::string describe() const override {
     return "LayerNorm(" + normalized_.str() + ", epsilon=" + exact_number(epsilon_) + ')';
   }
+  /// The shape of the samples it normalizes.
   const Shape& normalized_shape() const { return normalized_; }
+  /// The number of values normalized together, D.
   Index size() const { return normalized_.size(); }
+  /// ε, added to the variance before the square root.
   double epsilon() const { return epsilon_; }
 
   // {normalized} → {normalized}
@@ -142,7 +146,9 @@ class LayerNorm : public Layer<Scalar> {
     return std::make_unique<LayerNorm>(*this);
   }
 
+  /// The scale γ (D × 1).
   const Mat& gamma() const { return gamma_; }
+  /// The shift β (D × 1).
   const Mat& beta() const { return beta_; }
 
  private:

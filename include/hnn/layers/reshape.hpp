@@ -19,17 +19,20 @@
 
 namespace hnn {
 
+/// Reshape: each sample is read with another shape of the same size.
 template <typename Scalar>
 class Reshape : public Layer<Scalar> {
  public:
   using typename Layer<Scalar>::In;
 
+  /// A layer that reads each sample with the shape `target`.
   explicit Reshape(const Shape& target) : target_(target) {
     if (!target.known()) throw ArgumentError("Reshape: the target shape is unknown");
   }
 
   std::string type_name() const override { return "Reshape"; }
   std::string describe() const override { return "Reshape(" + target_.str() + ")"; }
+  /// The shape each sample is read with.
   const Shape& target() const { return target_; }
 
   Shape compute_output_shape(const Shape& input) const override {

@@ -103,18 +103,23 @@
 
 namespace hnn {
 
+/// A residual block: layers f with a skip path around them, y = x + f(x) or y = P x̃ + f(x).
 template <typename Scalar>
 class Residual : public Layer<Scalar> {
  public:
   using typename Layer<Scalar>::Mat;
   using typename Layer<Scalar>::In;
+  /// An owned layer.
   using LayerPtr = std::unique_ptr<Layer<Scalar>>;
+  /// A writable view of a batch's numbers in other dimensions.
   using MapMat = Eigen::Map<Mat>;
+  /// A read-only view of a batch's numbers in other dimensions.
   using ConstMapMat = Eigen::Map<const Mat>;
 
-  // A block whose samples have the shape `input`; its layers come with add().
+  /// A block whose samples have the shape `input`; its layers come with add().
   explicit Residual(const Shape& input) : input_(checked_input(input)) {}
 
+  /// A deep copy: the inner layers are cloned.
   Residual(const Residual& other)
       : Layer<Scalar>(other),
         input_(other.input_),
@@ -127,6 +132,7 @@ class Residual : public Layer<Scalar> {
     for (const auto& l : other.f_)
       f_.push_back(l->clone());
   }
+  /// Assigns a deep copy.
   Residual& operator=(const Residual& other) {
     if (this != &other) {
       Residual copy(other);
@@ -134,12 +140,14 @@ class Residual : public Layer<Scalar> {
     }
     return *this;
   }
+  /// Moves the block.
   Residual(Residual&&) = default;
+  /// Move-assigns the block.
   Residual& operator=(Residual&&) = default;
   ~Residual() override = default;
 
-  // Appends an inner layer, telling it the shape the previous one gives (the
-  // block's input for the first). Throws ShapeError when it cannot take it.
+  /// Appends an inner layer, telling it the shape the previous one gives.
+  // The first is told the block's input shape; ShapeError when a layer cannot take it.
   Residual& add(LayerPtr layer) {
     if (!layer) throw ArgumentError("Residual::add: null layer");
     if (projected_) {
@@ -163,21 +171,21 @@ class Residual : public Layer<Scalar> {
     return *this;
   }
 
-  // block.add(hnn::Dense<float>(4, 4, rng)): takes the layer by value.
+  /// block.add(hnn::Dense<float>(4, 4, rng)): takes the layer by value.
   template <typename L,
             typename = std::enable_if_t<std::is_base_of_v<Layer<Scalar>, std::decay_t<L>>>>
   Residual& add(L&& layer) {
     return add(LayerPtr(std::make_unique<std::decay_t<L>>(std::forward<L>(layer))));
   }
 
-  // block.add<hnn::Dense>(4, 4, rng): constructs the layer in place.
+  /// block.add<hnn::Dense>(4, 4, rng): constructs the layer in place.
   template <template <typename> class L, typename... Args>
   Residual& add(Args&&... args) {
     return add(LayerPtr(std::make_unique<L<Scalar>>(std::forward<Args>(args)...)));
   }
 
-  // Gives the skip path a projection P (C' × C), drawn from `weights` with
-  // fan_in = C and fan_out = C', for the output f gives now: vectors {C} →
+  /// Gives the skip path a projection P (C' × C), for the output f gives now.
+  // P is drawn from `weights` with fan_in = C and fan_out = C'. Vectors {C} →
   // {C'}, or images {C, H, W} → {C', H', W'} sampled with `stride` (the
   // header comment). Call it after the last add(). ShapeError naming both
   // shapes when f's output is not one of these.
@@ -213,14 +221,19 @@ class Residual : public Layer<Scalar> {
     return s.str();
   }
 
-  // The inner layers.
+  /// The number of inner layers.
   std::size_t size() const { return f_.size(); }
+  /// Inner layer k.
   Layer<Scalar>& layer(std::size_t k) { return *f_.at(k); }
+  /// Inner layer k.
   const Layer<Scalar>& layer(std::size_t k) const { return *f_.at(k); }
+  /// Whether the skip path has a projection P.
   bool projected() const { return projected_; }
+  /// The projection's stride s (1 without one).
   Index stride() const { return stride_; }
+  /// The projection P (C' × C; empty without one).
   const Mat& P() const { return P_; }
-  // The shape of one sample of f(x) (the input's while the block is empty).
+  /// The shape of one sample of f(x) (the input's while the block is empty).
   const Shape& f_output() const { return f_.empty() ? input_ : f_.back()->output_shape(); }
 
   // The block's input shape → f's output shape.
@@ -324,14 +337,17 @@ class Residual : public Layer<Scalar> {
 
   // What settings() wrote, read back: the block's own settings and each inner
   // layer's type name and settings. ArgumentError naming what is wrong.
+  /// One inner layer as settings() describes it.
   struct Inner {
-    std::string type;
-    Settings settings;
+    std::string type;   ///< its type name
+    Settings settings;  ///< its settings
   };
+  /// What parse_settings() reads: the block's own settings and each inner layer's.
   struct Parsed {
-    Settings own;  // layers, input0, …, projection, stride
-    std::vector<Inner> layers;
+    Settings own;               ///< layers, input0, …, projection, stride
+    std::vector<Inner> layers;  ///< the inner layers, in order
   };
+  /// What settings() wrote, read back; ArgumentError naming what is wrong.
   static Parsed parse_settings(const Settings& s) {
     const double layers = setting(s, "layers");
     if (!(layers >= 1 && layers <= double(s.size())) || layers != double(std::size_t(layers))) {

@@ -20,6 +20,7 @@
 
 namespace hnn {
 
+/// A softmax layer: each column of scores becomes a probability distribution.
 template <typename Scalar>
 class Softmax : public Layer<Scalar> {
  public:

@@ -35,33 +35,41 @@
 
 namespace hnn {
 
-// A window's size in pixels: Window(3) is 3 × 3, Window(3, 5) is 3 rows by 5
-// columns.
+/// A window's size in pixels: Window(3) is 3 × 3, Window(3, 5) is 3 rows by 5 columns.
 struct Window {
+  /// A square window, size × size; implicit, so a number is a window.
   Window(Index size) : Window(size, size) {}  // NOLINT(google-explicit-constructor)
+  /// A window of h rows and w columns.
   Window(Index h, Index w) : height(h), width(w) {}
-  Index height, width;
+  Index height;  ///< rows
+  Index width;   ///< columns
 };
 
+/// The padding of an image under a sliding window: none ("valid"), "same", or p pixels.
 class Padding {
  public:
+  /// None ("valid"), TensorFlow's "same", or a fixed number of pixels.
   enum class Kind { valid, same, fixed };
 
+  /// No padding: windows lie inside the image.
   static Padding valid() { return Padding(Kind::valid, 0); }
+  /// TensorFlow's "same": an output as large as the input at stride 1.
   static Padding same() { return Padding(Kind::same, 0); }
-  // p rows and columns of padding on every side.
+  /// p rows and columns of padding on every side.
   Padding(Index p) : Padding(p == 0 ? Kind::valid : Kind::fixed, p) {}  // NOLINT
 
+  /// Which of the three forms it is.
   Kind kind() const { return kind_; }
+  /// The pixels of padding on every side (for a fixed amount).
   Index amount() const { return amount_; }
 
-  // As stored in a model file: the word "valid" or "same", or the number p.
+  /// As stored in a model file: the word "valid" or "same", or the number p.
   Setting setting() const {
     if (kind_ == Kind::same) return Setting("same");
     if (kind_ == Kind::valid) return Setting("valid");
     return Setting(double(amount_));
   }
-  // From a setting; ArgumentError for anything else than the three forms.
+  /// From a setting; ArgumentError for anything else than the three forms.
   static Padding from_setting(const Setting& s) {
     if (s.is_word()) {
       if (s.word() == "same") return same();
@@ -75,6 +83,7 @@ class Padding {
     }
     return Padding(Index(p));
   }
+  /// As a summary writes it: "valid", "same" or p.
   std::string str() const { return setting().str(); }
 
  private:
@@ -83,21 +92,27 @@ class Padding {
   Index amount_;
 };
 
-// Everything a sliding window over one image size needs.
+/// Everything a sliding window over one image size needs.
 struct WindowGeometry {
+  ///@{
+  /// Sizes in pixels: the input {C, H, W}, the window and its step, the padding, the output.
   Index channels = 0, in_h = 0, in_w = 0;  // the input image {C, H, W}
   Index k_h = 0, k_w = 0, stride = 1;      // the window and its step
   Index pad_top = 0, pad_left = 0;         // padding before row 0 and column 0
   Index pad_bottom = 0, pad_right = 0;     // and after the last ones
   Index out_h = 0, out_w = 0;              // the output image's height and width
+  ///@}
 
+  /// Pixels per channel of the input, H W.
   Index in_pixels() const { return in_h * in_w; }
+  /// Pixels per channel of the output.
   Index out_pixels() const { return out_h * out_w; }
+  /// Pixels under the window, k_h k_w.
   Index window_pixels() const { return k_h * k_w; }
 };
 
-// Throws ArgumentError, naming `who`, unless the window, stride and padding
-// are positive sizes (a constructor calls it before it sizes anything).
+/// Throws ArgumentError, naming `who`, unless window, stride and padding are positive sizes.
+// A constructor calls it before it sizes anything.
 inline void check_window(const std::string& who, Window window, Index stride,
                          const Padding& padding) {
   if (window.height < 1 || window.width < 1 || stride < 1 || padding.amount() < 0) {
@@ -109,7 +124,7 @@ inline void check_window(const std::string& who, Window window, Index stride,
   }
 }
 
-// The geometry of `window` sliding over an input of shape {C, H, W}.
+/// The geometry of `window` sliding over an input of shape {C, H, W}.
 // ShapeError naming `who` when the input is not an image or the window does
 // not fit inside the padded image.
 inline WindowGeometry window_geometry(const std::string& who, const Shape& input, Window window,
@@ -153,11 +168,12 @@ inline WindowGeometry window_geometry(const std::string& who, const Shape& input
   return g;
 }
 
-// The geometry of the last sample shape a layer saw, worked out again only
-// when that shape changes: building it names the layer, which allocates a
-// string, and forward must not allocate in a steady loop.
+/// The geometry of the last sample shape a layer saw, worked out again only when it changes.
+// Building it names the layer, which allocates a string, and forward must
+// not allocate in a steady loop.
 class WindowGeometryCache {
  public:
+  /// The geometry for `input`, recomputed only if it differs from the last call's.
   template <typename Who>
   const WindowGeometry& of(const Who& who, const Shape& input, Window window, Index stride,
                            const Padding& padding) {
@@ -173,8 +189,8 @@ class WindowGeometryCache {
   WindowGeometry geometry_;
 };
 
-// A pooling window's padding: PyTorch's rule, at most half the window, so
-// that every window holds a pixel of the image ("same" never needs more).
+/// A pooling window's padding: PyTorch's rule, at most half the window.
+// So that every window holds a pixel of the image ("same" never needs more).
 // ArgumentError naming `who` otherwise.
 inline void check_pool_padding(const std::string& who, Window window, const Padding& padding) {
   if (padding.kind() != Padding::Kind::fixed) return;

@@ -17,6 +17,7 @@
 
 namespace hnn {
 
+/// Binary cross-entropy on probabilities (PyTorch's BCELoss).
 template <typename Scalar>
 class BinaryCrossEntropy : public Loss<Scalar> {
  public:

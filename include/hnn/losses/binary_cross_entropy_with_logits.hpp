@@ -19,6 +19,7 @@
 
 namespace hnn {
 
+/// Sigmoid and binary cross-entropy fused, on logits (PyTorch's BCEWithLogitsLoss).
 template <typename Scalar>
 class BinaryCrossEntropyWithLogits : public Loss<Scalar> {
  public:

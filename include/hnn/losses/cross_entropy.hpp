@@ -19,6 +19,7 @@
 
 namespace hnn {
 
+/// Cross-entropy on probabilities, for a network that ends in a Softmax layer.
 template <typename Scalar>
 class CrossEntropy : public Loss<Scalar> {
  public:

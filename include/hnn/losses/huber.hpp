@@ -18,16 +18,19 @@
 
 namespace hnn {
 
+/// The Huber loss: quadratic for |p − t| ≤ δ, linear beyond (PyTorch's HuberLoss).
 template <typename Scalar>
 class Huber : public Loss<Scalar> {
  public:
   using typename Loss<Scalar>::In;
   using typename Loss<Scalar>::Out;
 
+  /// Huber loss with the threshold δ > 0 between the two parts.
   explicit Huber(Scalar delta = Scalar(1)) : delta_(delta) {
     check_above("Huber", "delta", double(delta), 0);
   }
   std::string name() const override { return "Huber"; }
+  /// The threshold δ.
   Scalar delta() const { return delta_; }
 
  protected:

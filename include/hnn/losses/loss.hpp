@@ -22,34 +22,43 @@
 
 namespace hnn {
 
+/// The interface every loss implements: a value L and its gradient dP = ∂L/∂P.
 template <typename Scalar>
 class Loss {
  public:
+  /// A prediction or target matrix.
   using Mat = Matrix<Scalar>;
+  /// A read-only view of a prediction or a target.
   using In = ConstRef<Scalar>;
+  /// A writable view, for the gradient dP.
   using Out = MutRef<Scalar>;
 
   Loss() = default;
+  /// Copies the base (which holds nothing), for the losses' own copies.
   Loss(const Loss&) = default;
+  /// Assigns the base, like the copy constructor.
   Loss& operator=(const Loss&) = default;
   virtual ~Loss() = default;
 
+  /// The loss's name, as error messages print it.
   virtual std::string name() const = 0;
 
-  // Whether class labels are accepted as targets.
+  /// Whether class labels are accepted as targets.
   virtual bool takes_labels() const { return false; }
 
+  /// L for the prediction P and the target matrix T.
   Scalar value(In P, In T) const {
     check_targets(P, T);
     return value_impl(P, T);
   }
+  /// Writes dP = ∂L/∂P for the target matrix T.
   void gradient(In P, In T, Out dP) const {
     check_targets(P, T);
     check_same_shape([this] { return name() + ".gradient"; }, "gradient buffer", dP, "prediction",
                      P);
     gradient_impl(P, T, dP);
   }
-  // The value, with the gradient written to dP: what a training step needs.
+  /// The value, with the gradient written to dP: what a training step needs.
   // A loss whose two halves share work (SoftmaxCrossEntropy's softmax)
   // computes them in one pass.
   Scalar value_and_gradient(In P, In T, Out dP) const {
@@ -58,16 +67,19 @@ class Loss {
                      P);
     return value_and_gradient_impl(P, T, dP);
   }
+  /// L for the prediction P and the class labels y.
   Scalar value(In P, LabelsRef y) const {
     check_labels(P, y);
     return value_impl(P, y);
   }
+  /// Writes dP = ∂L/∂P for the class labels y.
   void gradient(In P, LabelsRef y, Out dP) const {
     check_labels(P, y);
     check_same_shape([this] { return name() + ".gradient"; }, "gradient buffer", dP, "prediction",
                      P);
     gradient_impl(P, y, dP);
   }
+  /// The value, with the gradient written to dP, for the class labels y.
   Scalar value_and_gradient(In P, LabelsRef y, Out dP) const {
     check_labels(P, y);
     check_same_shape([this] { return name() + ".gradient"; }, "gradient buffer", dP, "prediction",
@@ -76,16 +88,21 @@ class Loss {
   }
 
  protected:
+  /// L for a target matrix, on checked arguments: the loss's math.
   virtual Scalar value_impl(const In& P, const In& T) const = 0;
+  /// dP for a target matrix, on checked arguments.
   virtual void gradient_impl(const In& P, const In& T, Out& dP) const = 0;
   // Losses that take labels override these two (and takes_labels).
+  /// L for class labels, on checked arguments (0 unless overridden).
   virtual Scalar value_impl(const In&, const LabelsRef&) const { return Scalar(0); }
+  /// dP for class labels, on checked arguments (nothing unless overridden).
   virtual void gradient_impl(const In&, const LabelsRef&, Out&) const {}
-  // Both halves; by default one after the other.
+  /// Both halves for a target matrix; by default one after the other.
   virtual Scalar value_and_gradient_impl(const In& P, const In& T, Out& dP) const {
     gradient_impl(P, T, dP);
     return value_impl(P, T);
   }
+  /// Both halves for class labels; by default one after the other.
   virtual Scalar value_and_gradient_impl(const In& P, const LabelsRef& y, Out& dP) const {
     gradient_impl(P, y, dP);
     return value_impl(P, y);
@@ -120,7 +137,7 @@ class Loss {
   }
 };
 
-// Clamping for the losses that take probabilities: log never sees 0.
+/// Clamping for the losses that take probabilities: log never sees 0.
 template <typename Scalar>
 constexpr Scalar probability_epsilon() {
   return sizeof(Scalar) <= 4 ? Scalar(1e-7) : Scalar(1e-12);

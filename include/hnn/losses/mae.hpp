@@ -12,6 +12,7 @@
 
 namespace hnn {
 
+/// Mean absolute error, (1/N) Σ |p − t| (PyTorch's L1Loss).
 template <typename Scalar>
 class MAE : public Loss<Scalar> {
  public:

@@ -11,6 +11,7 @@
 
 namespace hnn {
 
+/// Mean squared error, (1/N) Σ (p − t)² (PyTorch's MSELoss).
 template <typename Scalar>
 class MSE : public Loss<Scalar> {
  public:

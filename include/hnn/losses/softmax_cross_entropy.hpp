@@ -20,6 +20,7 @@
 
 namespace hnn {
 
+/// Softmax and cross-entropy fused, on logits (PyTorch's CrossEntropyLoss).
 template <typename Scalar>
 class SoftmaxCrossEntropy : public Loss<Scalar> {
  public:

@@ -32,9 +32,10 @@
 #include "hnn/model/history.hpp"
 
 namespace hnn {
+/// Writing numbers and tables as CSV text.
 namespace csv {
 
-// The shortest text that reads back as `v`; "" for NaN, "inf" and "-inf".
+/// The shortest text that reads back as `v`; "" for NaN, "inf" and "-inf".
 inline std::string number(double v) {
   if (std::isnan(v)) return "";
   if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
@@ -54,8 +55,8 @@ inline std::string number(double v) {
   return text;
 }
 
-// A field as RFC 4180 wants it: quoted when it holds a comma, a quote or a
-// line break, with quotes doubled.
+/// A field as RFC 4180 wants it: quoted when it holds a comma, a quote or a line break.
+// Quotes inside are doubled.
 inline std::string field(const std::string& s) {
   if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
   std::string q = "\"";
@@ -64,7 +65,7 @@ inline std::string field(const std::string& s) {
   return q + '"';
 }
 
-// Fields joined by commas, with a line break.
+/// Fields joined by commas, with a line break.
 inline std::string row(const std::vector<std::string>& fields) {
   std::string line;
   for (std::size_t k = 0; k < fields.size(); ++k)
@@ -74,7 +75,7 @@ inline std::string row(const std::vector<std::string>& fields) {
 
 }  // namespace csv
 
-// The History as CSV text: "epoch" (from 1), then every series.
+/// The History as CSV text: "epoch" (from 1), then every series.
 inline std::string to_csv(const History& history) {
   const auto names = history.names();
   std::vector<std::string> header = {"epoch"};
@@ -95,7 +96,7 @@ inline std::string to_csv(const History& history) {
   return text;
 }
 
-// Writes the History to `path` as CSV; FileError if that fails.
+/// Writes the History to `path` as CSV; FileError if that fails.
 inline void write_csv(const History& history, const std::string& path) {
   write_file_atomically(path, to_csv(history));
 }

@@ -22,8 +22,10 @@
 
 namespace hnn {
 
+/// Metrics: numbers about a prediction that people read, unlike the loss.
 namespace metrics {
 
+/// The row of the largest value of column j of P: the class predicted for sample j.
 template <typename DP>
 Index argmax_of_column(const Eigen::MatrixBase<DP>& P, Index j) {
   Index best = 0;
@@ -31,6 +33,7 @@ Index argmax_of_column(const Eigen::MatrixBase<DP>& P, Index j) {
   return best;
 }
 
+/// The fraction of columns whose largest output is the true class y_j.
 template <typename DP>
 double accuracy(const Eigen::MatrixBase<DP>& P, const LabelsRef& y) {
   if (y.size() != P.cols()) {
@@ -43,7 +46,7 @@ double accuracy(const Eigen::MatrixBase<DP>& P, const LabelsRef& y) {
   return P.cols() ? double(right) / double(P.cols()) : 0.0;
 }
 
-// With one-hot (or probability) target columns: the class is argmax_i t_ij.
+/// With one-hot (or probability) target columns: the class is argmax_i t_ij.
 template <typename DP, typename DT,
           typename = std::enable_if_t<!std::is_integral<typename DT::Scalar>::value>>
 double accuracy(const Eigen::MatrixBase<DP>& P, const Eigen::MatrixBase<DT>& T) {
@@ -58,6 +61,7 @@ double accuracy(const Eigen::MatrixBase<DP>& P, const Eigen::MatrixBase<DT>& T) 
   return P.cols() ? double(right) / double(P.cols()) : 0.0;
 }
 
+/// The fraction of elements on the right side of `threshold`: [p > θ] = [t > ½].
 template <typename DP, typename DT>
 double binary_accuracy(const Eigen::MatrixBase<DP>& P, const Eigen::MatrixBase<DT>& T,
                        double threshold) {
@@ -67,18 +71,21 @@ double binary_accuracy(const Eigen::MatrixBase<DP>& P, const Eigen::MatrixBase<D
   return P.size() ? double(right) / double(P.size()) : 0.0;
 }
 
+/// (1/N) Σ (p − t)².
 template <typename DP, typename DT>
 double mse(const Eigen::MatrixBase<DP>& P, const Eigen::MatrixBase<DT>& T) {
   check_same_shape("mse", "prediction", P, "target", T);
   return P.size() ? double((P - T).squaredNorm()) / double(P.size()) : 0.0;
 }
 
+/// (1/N) Σ |p − t|.
 template <typename DP, typename DT>
 double mae(const Eigen::MatrixBase<DP>& P, const Eigen::MatrixBase<DT>& T) {
   check_same_shape("mae", "prediction", P, "target", T);
   return P.size() ? double((P - T).cwiseAbs().sum()) / double(P.size()) : 0.0;
 }
 
+/// 1 − Σ (p − t)² / Σ (t − t̄)², with t̄ the mean of each output row.
 template <typename DP, typename DT>
 double r2(const Eigen::MatrixBase<DP>& P, const Eigen::MatrixBase<DT>& T) {
   check_same_shape("r2", "prediction", P, "target", T);
@@ -95,23 +102,27 @@ double r2(const Eigen::MatrixBase<DP>& P, const Eigen::MatrixBase<DT>& T) {
 
 }  // namespace metrics
 
-// A named metric for fit() and evaluate(): how to compute it against matrix
-// targets, and (for classification) against labels. Computed in double.
+/// A named metric for fit() and evaluate(), computed in double.
+// How to compute it against matrix targets, and (for classification) against labels.
 struct Metric {
+  /// The metric against a target matrix.
   using MatrixFn = std::function<double(const Matrix<double>&, const Matrix<double>&)>;
+  /// The metric against class labels.
   using LabelsFn = std::function<double(const Matrix<double>&, const Labels&)>;
 
-  std::string name;
-  MatrixFn on_matrix;
-  LabelsFn on_labels;  // empty when the metric needs a target matrix
-  bool higher_is_better = true;
+  std::string name;              ///< the name the History records it under
+  MatrixFn on_matrix;            ///< against a target matrix
+  LabelsFn on_labels;            ///< empty when the metric needs a target matrix
+  bool higher_is_better = true;  ///< whether a larger value is better (early stopping)
 
+  /// The fraction of samples whose largest output is the true class.
   static Metric accuracy() {
     return {
         "accuracy",
         [](const Matrix<double>& P, const Matrix<double>& T) { return metrics::accuracy(P, T); },
         [](const Matrix<double>& P, const Labels& y) { return metrics::accuracy(P, y); }, true};
   }
+  /// The fraction of outputs on the right side of `threshold`.
   // threshold 0 for logits (BinaryCrossEntropyWithLogits), 0.5 after a sigmoid
   static Metric binary_accuracy(double threshold = 0.0) {
     return {"accuracy",
@@ -121,18 +132,21 @@ struct Metric {
             {},
             true};
   }
+  /// The mean squared error.
   static Metric mse() {
     return {"mse",
             [](const Matrix<double>& P, const Matrix<double>& T) { return metrics::mse(P, T); },
             {},
             false};
   }
+  /// The mean absolute error.
   static Metric mae() {
     return {"mae",
             [](const Matrix<double>& P, const Matrix<double>& T) { return metrics::mae(P, T); },
             {},
             false};
   }
+  /// The coefficient of determination R².
   static Metric r2() {
     return {"r2",
             [](const Matrix<double>& P, const Matrix<double>& T) { return metrics::r2(P, T); },
@@ -140,9 +154,11 @@ struct Metric {
             true};
   }
 
+  /// The metric against the target matrix T.
   double operator()(const Matrix<double>& P, const Matrix<double>& T) const {
     return on_matrix(P, T);
   }
+  /// The metric against the class labels y; ArgumentError if it needs a target matrix.
   double operator()(const Matrix<double>& P, const Labels& y) const {
     if (!on_labels) throw ArgumentError("metric " + name + " needs a target matrix, not labels");
     return on_labels(P, y);

@@ -47,18 +47,18 @@
 
 namespace hnn {
 
-// Mean, standard deviation (÷ n), L2 norm, smallest and largest entry.
+/// Mean, standard deviation (÷ n), L2 norm, smallest and largest entry.
 struct TensorStats {
-  double mean = std::numeric_limits<double>::quiet_NaN();
-  double std = std::numeric_limits<double>::quiet_NaN();
-  double norm = std::numeric_limits<double>::quiet_NaN();
-  double min = std::numeric_limits<double>::quiet_NaN();
-  double max = std::numeric_limits<double>::quiet_NaN();
+  double mean = std::numeric_limits<double>::quiet_NaN();  ///< the mean
+  double std = std::numeric_limits<double>::quiet_NaN();   ///< the standard deviation (÷ n)
+  double norm = std::numeric_limits<double>::quiet_NaN();  ///< the L2 norm
+  double min = std::numeric_limits<double>::quiet_NaN();   ///< the smallest entry
+  double max = std::numeric_limits<double>::quiet_NaN();   ///< the largest entry
 };
 
-// The statistics of every entry of `m`, in double. Two passes: the mean,
-// then the squared deviations from it (Σw² − nμ² would cancel catastrophically
-// when |μ| ≫ σ).
+/// The statistics of every entry of `m`, in double.
+// Two passes: the mean, then the squared deviations from it (Σw² − nμ² would
+// cancel catastrophically when |μ| ≫ σ).
 template <typename Derived>
 TensorStats tensor_stats(const Eigen::DenseBase<Derived>& m) {
   TensorStats s;
@@ -74,25 +74,28 @@ TensorStats tensor_stats(const Eigen::DenseBase<Derived>& m) {
   return s;
 }
 
-// Counts of values in `bins` equal bins over [lo, hi]: bin k holds
-// lo + k·h ≤ v < lo + (k+1)·h with h = (hi − lo)/bins, the last bin also
-// holds v = hi. Values below lo or above hi are counted apart; NaNs nowhere.
+/// Counts of values in `bins` equal bins over [lo, hi], and of those outside.
+// Bin k holds lo + k·h ≤ v < lo + (k+1)·h with h = (hi − lo)/bins, the last bin
+// also holds v = hi. Values below lo or above hi are counted apart; NaNs nowhere.
 struct Histogram {
-  double lo = 0, hi = 0;
-  std::vector<Index> counts;
-  Index below = 0, above = 0;
+  double lo = 0;              ///< the lower end of the range
+  double hi = 0;              ///< the upper end of the range
+  std::vector<Index> counts;  ///< the count of each bin
+  Index below = 0;            ///< values below lo
+  Index above = 0;            ///< values above hi
 
-  // The bins + 1 bin edges, lo … hi.
+  /// The bins + 1 bin edges, lo … hi.
   std::vector<double> edges() const {
     std::vector<double> e(counts.size() + 1);
     for (std::size_t k = 0; k < e.size(); ++k)
       e[k] = lo + (hi - lo) * double(k) / double(counts.size());
     return e;
   }
-  // The counts as numbers, for plotting.
+  /// The counts as numbers, for plotting.
   std::vector<double> values() const { return {counts.begin(), counts.end()}; }
 };
 
+/// The histogram of every entry of `m` in `bins` bins over [lo, hi].
 template <typename Derived>
 Histogram histogram(const Eigen::DenseBase<Derived>& m, double lo, double hi, int bins) {
   if (!(hi > lo)) throw ArgumentError("histogram: hi must be > lo");
@@ -115,24 +118,29 @@ Histogram histogram(const Eigen::DenseBase<Derived>& m, double lo, double hi, in
   return h;
 }
 
-// One parameter at one epoch.
+/// One parameter at one epoch.
 struct ParameterRecord {
-  int epoch = 0;     // 0: before training; then 1, 2, …
-  std::string name;  // "2.W": the W of layer 2
-  Index rows = 0, cols = 0;
-  // The weights at the end of the epoch.
+  int epoch = 0;     ///< 0: before training; then 1, 2, …
+  std::string name;  ///< "2.W": the W of layer 2
+  Index rows = 0;    ///< the parameter's rows
+  Index cols = 0;    ///< the parameter's columns
+  ///@{
+  /// The weights at the end of the epoch: mean, std, norm, min, max.
   double mean = 0, std = 0, norm = 0, min = 0, max = 0;
-  // ∂L/∂w after each step, averaged over the epoch's steps (NaN at epoch 0).
+  ///@}
+  ///@{
+  /// ∂L/∂w after each step, averaged over the epoch's steps (NaN at epoch 0).
   double grad_mean = std::numeric_limits<double>::quiet_NaN();
   double grad_std = std::numeric_limits<double>::quiet_NaN();
   double grad_norm = std::numeric_limits<double>::quiet_NaN();
-  // ‖Δw‖ / ‖w‖ of each step, averaged over the epoch's steps; steps from
-  // w = 0 (a bias before its first step) have no ratio and are left out.
+  ///@}
+  /// ‖Δw‖ / ‖w‖ of each step, averaged over the epoch's steps.
+  // Steps from w = 0 (a bias before its first step) have no ratio and are left out.
   double update_ratio = std::numeric_limits<double>::quiet_NaN();
-  Histogram histogram;  // of the weights at the end of the epoch
+  Histogram histogram;  ///< of the weights at the end of the epoch
 };
 
-// The loss of every batch of every epoch.
+/// The loss of every batch of every epoch.
 template <typename Scalar>
 class BatchLossRecorder : public Callback<Scalar> {
  public:
@@ -149,10 +157,12 @@ class BatchLossRecorder : public Callback<Scalar> {
     loss_.push_back(batch_loss);
   }
 
+  /// The number of batches recorded.
   std::size_t size() const { return loss_.size(); }
+  /// The loss of every batch, in order.
   const std::vector<double>& losses() const { return loss_; }
-  // Where each batch ends, in epochs: batch b (from 1) of B in epoch e (from
-  // 1) is at e − 1 + b/B, so the last batch of epoch e is at e, where the
+  /// Where each batch ends, in epochs: batch b of B in epoch e is at e − 1 + b/B.
+  // b and e count from 1, so the last batch of epoch e is at e, where the
   // History's per-epoch value for e is drawn.
   std::vector<double> positions() const {
     std::vector<double> x(loss_.size());
@@ -161,7 +171,7 @@ class BatchLossRecorder : public Callback<Scalar> {
     return x;
   }
 
-  // "step,epoch,batch,loss", one row per batch; step, epoch and batch count from 1.
+  /// "step,epoch,batch,loss", one row per batch; step, epoch and batch count from 1.
   std::string to_csv() const {
     std::string text = csv::row({"step", "epoch", "batch", "loss"});
     for (std::size_t k = 0; k < loss_.size(); ++k) {
@@ -170,6 +180,7 @@ class BatchLossRecorder : public Callback<Scalar> {
     }
     return text;
   }
+  /// Writes to_csv() to `path`; FileError if that fails.
   void write_csv(const std::string& path) const { write_file_atomically(path, to_csv()); }
 
  private:
@@ -178,13 +189,14 @@ class BatchLossRecorder : public Callback<Scalar> {
   std::vector<double> loss_;
 };
 
+/// Records each parameter's statistics, gradient, update ratio and histogram every epoch.
 template <typename Scalar>
 class TrainingMonitor : public Callback<Scalar> {
  public:
-  // Histograms have `bins` bins over [−range, range]; with range = 0, each
-  // parameter gets [−r, r] with r = 2 max|w| of its weights before training
-  // (1 if they are all zero), kept for every epoch so that the histograms of
-  // different epochs can be compared bin by bin.
+  /// A monitor with histograms of `bins` bins over [−range, range].
+  // With range = 0, each parameter gets [−r, r], r = 2 max|w| of its weights
+  // before training (1 if they are all zero), kept for every epoch so that the
+  // histograms of different epochs can be compared bin by bin.
   explicit TrainingMonitor(int bins = 40, double range = 0) : bins_(bins), range_(range) {
     if (bins <= 0) throw ArgumentError("TrainingMonitor: bins must be > 0");
     check_at_least("TrainingMonitor", "range", range, 0);
@@ -226,11 +238,10 @@ class TrainingMonitor : public Callback<Scalar> {
 
   void on_epoch_end(TrainingState<Scalar>& s) override { record(s.epoch + 1); }
 
-  // Every record, epoch by epoch, and within an epoch in the model's
-  // parameter order.
+  /// Every record, epoch by epoch, and within an epoch in the model's parameter order.
   const std::vector<ParameterRecord>& records() const { return records_; }
 
-  // The parameters watched, in the model's order ("0.W", "0.b", …).
+  /// The parameters watched, in the model's order ("0.W", "0.b", …).
   std::vector<std::string> parameter_names() const {
     std::vector<std::string> names;
     for (const auto& p : params_)
@@ -238,9 +249,10 @@ class TrainingMonitor : public Callback<Scalar> {
     return names;
   }
 
-  // The last epoch recorded (0 before any epoch ends).
+  /// The last epoch recorded (0 before any epoch ends).
   int epochs() const { return records_.empty() ? 0 : records_.back().epoch; }
 
+  /// The record of parameter `name` at `epoch`; ArgumentError if there is none.
   const ParameterRecord& record(int epoch, const std::string& name) const {
     for (const auto& r : records_)
       if (r.epoch == epoch && r.name == name) return r;
@@ -248,7 +260,7 @@ class TrainingMonitor : public Callback<Scalar> {
                         "\" at epoch " + std::to_string(epoch));
   }
 
-  // One field of one parameter at every recorded epoch (0, 1, …):
+  /// One field of one parameter at every recorded epoch (0, 1, …).
   //   monitor.series("0.W", &hnn::ParameterRecord::grad_norm)
   std::vector<double> series(const std::string& name, double ParameterRecord::*field) const {
     std::vector<double> values;
@@ -258,7 +270,7 @@ class TrainingMonitor : public Callback<Scalar> {
     return values;
   }
 
-  // One row per epoch and parameter:
+  /// The records as CSV text, one row per epoch and parameter:
   // epoch,parameter,rows,cols,mean,std,norm,min,max,grad_mean,grad_std,grad_norm,update_ratio
   std::string to_csv() const {
     std::string text = csv::row({"epoch", "parameter", "rows", "cols", "mean", "std", "norm", "min",
@@ -273,9 +285,9 @@ class TrainingMonitor : public Callback<Scalar> {
     return text;
   }
 
-  // One row per epoch, parameter and bin: epoch,parameter,lo,hi,count. The
-  // values outside the range come first and last, as the bins [−inf, lo)
-  // and (hi, inf].
+  /// The histograms as CSV text: one row per epoch, parameter and bin.
+  // Columns epoch,parameter,lo,hi,count. The values outside the range come first
+  // and last, as the bins [−inf, lo) and (hi, inf].
   std::string histograms_to_csv() const {
     std::string text = csv::row({"epoch", "parameter", "lo", "hi", "count"});
     for (const auto& r : records_) {
@@ -293,7 +305,9 @@ class TrainingMonitor : public Callback<Scalar> {
     return text;
   }
 
+  /// Writes to_csv() to `path`; FileError if that fails.
   void write_csv(const std::string& path) const { write_file_atomically(path, to_csv()); }
+  /// Writes histograms_to_csv() to `path`; FileError if that fails.
   void write_histograms_csv(const std::string& path) const {
     write_file_atomically(path, histograms_to_csv());
   }

@@ -30,7 +30,7 @@
 
 namespace hnn {
 
-// Whether `out` is the standard output and that is a terminal.
+/// Whether `out` is the standard output and that is a terminal.
 inline bool is_terminal(const std::ostream* out) {
 #if defined(__unix__) || defined(__APPLE__)
   return out == &std::cout && isatty(STDOUT_FILENO);
@@ -40,17 +40,20 @@ inline bool is_terminal(const std::ostream* out) {
 #endif
 }
 
+/// Seconds as the progress line prints them: "0.01s", "12.3s".
 inline std::string format_seconds(double s) {
   std::ostringstream o;
   o << std::fixed << std::setprecision(s < 10 ? 2 : 1) << s << 's';
   return o.str();
 }
 
+/// The lines fit() prints, as a callback writing to a stream.
 template <typename Scalar>
 class ProgressPrinter : public Callback<Scalar> {
  public:
-  // Bar::live redraws a bar during each epoch (only sensible on a terminal).
+  /// Bar::live redraws a bar during each epoch (only sensible on a terminal).
   enum class Bar { none, live };
+  /// A printer writing to `out`, with a live bar or without one.
   explicit ProgressPrinter(std::ostream& out, Bar bar = Bar::none) : out_(&out), bar_(bar) {}
 
   void on_epoch_begin(TrainingState<Scalar>&) override {

@@ -90,23 +90,29 @@ Evaluation evaluate(Sequential<Scalar>& model, const Matrix<Scalar>& X, const La
                     const Loss<Scalar>& loss, const std::vector<Metric>& metrics = {},
                     Index batch_size = 256);
 
+/// A stack of layers applied one after the other: the model fit() trains.
 template <typename Scalar>
 class Sequential {
  public:
+  /// A batch matrix.
   using Mat = Matrix<Scalar>;
+  /// A read-only view of a batch.
   using In = ConstRef<Scalar>;
+  /// An owned layer.
   using LayerPtr = std::unique_ptr<Layer<Scalar>>;
 
-  // A model whose samples have the shape `input`.
+  /// A model whose samples have the shape `input`.
   explicit Sequential(const Shape& input) : input_shape_(input) {
     if (!input.known()) throw ArgumentError("Sequential: the input shape is unknown");
   }
-  // A model whose samples are vectors of `input_size` values.
+  /// A model whose samples are vectors of `input_size` values.
   explicit Sequential(Index input_size) : Sequential(checked_size(input_size)) {}
+  /// A deep copy: every layer is cloned, with its penalty.
   Sequential(const Sequential& other) : input_shape_(other.input_shape_) {
     for (std::size_t k = 0; k < other.layers_.size(); ++k)
       add(other.layers_[k]->clone(), other.penalties_[k]);
   }
+  /// Assigns a deep copy.
   Sequential& operator=(const Sequential& other) {
     if (this != &other) {
       Sequential copy(other);
@@ -114,16 +120,18 @@ class Sequential {
     }
     return *this;
   }
+  /// Moves the model.
   Sequential(Sequential&&) noexcept = default;
+  /// Move-assigns the model.
   Sequential& operator=(Sequential&&) noexcept = default;
   ~Sequential() = default;
 
-  // Appends a layer, telling it the shape the previous layer gives. Throws
-  // ShapeError when it cannot take that shape.
+  /// Appends a layer, telling it the shape the previous layer gives.
+  // Throws ShapeError when it cannot take that shape.
   Sequential& add(LayerPtr layer) { return add(std::move(layer), Penalty()); }
 
-  // The same, with a penalty on the layer's weights in training. Throws
-  // ArgumentError unless λ₁ and λ₂ are finite and ≥ 0, and when a penalty
+  /// The same, with a penalty on the layer's weights in training.
+  // Throws ArgumentError unless λ₁ and λ₂ are finite and ≥ 0, and when a penalty
   // that is not zero is given to a layer without weights.
   Sequential& add(LayerPtr layer, const Penalty& penalty) {
     if (!layer) throw ArgumentError("Sequential::add: null layer");
@@ -153,55 +161,60 @@ class Sequential {
     return *this;
   }
 
-  // model.add(hnn::Dense<float>(2, 8, rng)): takes the layer by value.
+  /// model.add(hnn::Dense<float>(2, 8, rng)): takes the layer by value.
   template <typename L,
             typename = std::enable_if_t<std::is_base_of_v<Layer<Scalar>, std::decay_t<L>>>>
   Sequential& add(L&& layer) {
     return add(LayerPtr(std::make_unique<std::decay_t<L>>(std::forward<L>(layer))));
   }
 
-  // model.add(hnn::Dense<float>(2, 8, rng), hnn::Penalty::L2(1e-4)).
+  /// model.add(hnn::Dense<float>(2, 8, rng), hnn::Penalty::L2(1e-4)): by value, with a penalty.
   template <typename L,
             typename = std::enable_if_t<std::is_base_of_v<Layer<Scalar>, std::decay_t<L>>>>
   Sequential& add(L&& layer, const Penalty& penalty) {
     return add(LayerPtr(std::make_unique<std::decay_t<L>>(std::forward<L>(layer))), penalty);
   }
 
-  // model.add<hnn::Dense>(2, 8, rng): constructs the layer in place.
+  /// model.add<hnn::Dense>(2, 8, rng): constructs the layer in place.
   template <template <typename> class L, typename... Args>
   Sequential& add(Args&&... args) {
     return add(LayerPtr(std::make_unique<L<Scalar>>(std::forward<Args>(args)...)));
   }
 
-  // The shape of one input sample, and of one output sample (the input's
-  // when there are no layers).
+  /// The shape of one input sample.
   const Shape& input_shape() const { return input_shape_; }
+  /// The shape of one output sample (the input's when there are no layers).
   const Shape& output_shape() const {
     return layers_.empty() ? input_shape_ : layers_.back()->output_shape();
   }
-  // The numbers in one sample: the rows of an input or output batch.
+  /// The numbers in one input sample: the rows of an input batch.
   Index input_size() const { return input_shape_.size(); }
+  /// The numbers in one output sample: the rows of an output batch.
   Index output_size() const { return output_shape().size(); }
 
+  /// The number of layers.
   std::size_t size() const { return layers_.size(); }
+  /// Layer k.
   Layer<Scalar>& layer(std::size_t k) { return *layers_.at(k); }
+  /// Layer k.
   const Layer<Scalar>& layer(std::size_t k) const { return *layers_.at(k); }
 
-  // Y = layer_K(… layer_1(X)); a view of the last layer's buffer, valid until
-  // the next forward. In training, layers that draw random numbers take them
-  // from rng (fit hands its generator).
+  /// Y = layer_K(… layer_1(X)): a view of the last layer's buffer.
+  // Valid until the next forward. In training, layers that draw random numbers
+  // take them from rng (fit hands its generator).
   template <typename Derived>
   In forward(const Eigen::MatrixBase<Derived>& X, Mode mode) {
     return forward_with(X, mode, nullptr);
   }
+  /// Y = layer_K(… layer_1(X)), with the generator for layers that draw random numbers.
   template <typename Derived>
   In forward(const Eigen::MatrixBase<Derived>& X, Mode mode, Random& rng) {
     return forward_with(X, mode, &rng);
   }
 
-  // Propagates dY = ∂L/∂Y back through every layer, accumulating parameter
-  // gradients. The first layer computes no input gradient, nor does a layer
-  // whose predecessors have no parameters or state (they are skipped).
+  /// Propagates dY = ∂L/∂Y back through every layer, accumulating parameter gradients.
+  // The first layer computes no input gradient, nor does a layer whose
+  // predecessors have no parameters or state (they are skipped).
   void backward(In dY) {
     if (layers_.empty()) throw Error("Sequential::backward: the model has no layers");
     std::optional<In> G(dY);  // G_K = ∂L/∂Y
@@ -211,11 +224,11 @@ class Sequential {
     }
   }
 
-  // Sets every parameter gradient to zero (gradients accumulate otherwise).
+  /// Sets every parameter gradient to zero (gradients accumulate otherwise).
   void zero_grad() { hnn::zero_grad(parameters()); }
 
-  // Predictions for X in inference mode, in chunks of `batch_size` columns
-  // so the layers' buffers stay small for a large X.
+  /// Predictions for X in inference mode, in chunks of `batch_size` columns.
+  // So the layers' buffers stay small for a large X.
   Mat predict(In X, Index batch_size = 256) {
     check_samples("Sequential::predict", "input", X, input_shape_);
     if (batch_size <= 0) throw ArgumentError("Sequential::predict: batch_size must be > 0");
@@ -227,44 +240,45 @@ class Sequential {
     return P;
   }
 
-  // Every parameter of every layer, named "<layer index>.<name>" ("0.W").
+  /// Every parameter of every layer, named by layer index and name ("0.W").
   std::vector<Parameter<Scalar>> parameters() {
     return collect([](Layer<Scalar>& l) { return l.parameters(); });
   }
-  // Every buffer, named the same way ("3.running_mean").
+  /// Every buffer, named the same way ("3.running_mean").
   std::vector<Buffer<Scalar>> buffers() {
     return collect([](Layer<Scalar>& l) { return l.buffers(); });
   }
-  // Every layer's sequence state ("1.h0").
+  /// Every layer's sequence state ("1.h0").
   std::vector<SequenceState<Scalar>> sequence_state() {
     return collect([](Layer<Scalar>& l) { return l.sequence_state(); });
   }
-  // Puts every layer's sequence state back to its start.
+  /// Puts every layer's sequence state back to its start.
   void reset_state() {
     for (auto& l : layers_)
       l->reset_state();
   }
-  // Whether some layer carries its state from batch to batch.
+  /// Whether some layer carries its state from batch to batch.
   bool stateful() const {
     return std::any_of(layers_.begin(), layers_.end(),
                        [](const LayerPtr& l) { return l->stateful(); });
   }
 
-  // The penalty on the weights of layer k (none unless one was given), and
-  // a new one for them: ArgumentError as in add().
+  /// The penalty on the weights of layer k (none unless one was given).
+  // set_penalty() gives them a new one: ArgumentError as in add().
   const Penalty& penalty(std::size_t k) const { return penalties_.at(k); }
+  /// Gives the weights of layer k a new penalty; ArgumentError as in add().
   void set_penalty(std::size_t k, const Penalty& penalty) {
     penalty.check("Sequential::set_penalty");
     check_weights("Sequential::set_penalty", k, *layers_.at(k), penalty);
     penalties_[k] = penalty;
   }
-  // Whether some layer's weights carry a penalty.
+  /// Whether some layer's weights carry a penalty.
   bool has_penalty() const {
     return std::any_of(penalties_.begin(), penalties_.end(),
                        [](const Penalty& p) { return p.active(); });
   }
-  // Each weight matrix that carries a penalty, named as parameters() names
-  // it ("1.W"), with its penalty: what the training loop penalizes.
+  /// Each weight matrix that carries a penalty, with its penalty: what training penalizes.
+  // Named as parameters() names it ("1.W").
   std::vector<PenalizedWeights<Scalar>> penalized_weights() {
     std::vector<PenalizedWeights<Scalar>> list;
     for (std::size_t k = 0; k < layers_.size(); ++k) {
@@ -275,16 +289,17 @@ class Sequential {
     }
     return list;
   }
-  // R = Σ λ₁ Σ|w| + λ₂ Σ w² at the current weights, and ∂R/∂W added to each
-  // penalized weight's gradient (core/penalty.hpp). Each call lists the
-  // weights anew; the training loop lists them once.
+  /// R = Σ λ₁ Σ|w| + λ₂ Σ w² at the current weights.
+  // add_penalty_gradients() adds ∂R/∂W to each penalized weight's gradient
+  // (core/penalty.hpp). Each call lists the weights anew; the training loop lists them once.
   double penalty_value() { return hnn::penalty_value(penalized_weights()); }
+  /// Adds ∂R/∂W to the gradient of each penalized weight matrix.
   void add_penalty_gradients() {
     auto list = penalized_weights();
     hnn::add_penalty_gradients(list);
   }
 
-  // Trainable numbers (buffers are not counted).
+  /// Trainable numbers (buffers are not counted).
   Index parameter_count() {
     Index n = 0;
     for (const auto& p : parameters())
@@ -292,8 +307,8 @@ class Sequential {
     return n;
   }
 
-  // A table of the layers, the shape of one output sample and the parameter
-  // counts, with a line under each layer whose weights carry a penalty:
+  /// A table of the layers, the shape of one output sample and the parameter counts.
+  // With a line under each layer whose weights carry a penalty:
   //   #   layer              output       parameters
   //   0   Flatten            784                   0
   //   1   Dense(784 → 10)    10                 7850
@@ -326,9 +341,8 @@ class Sequential {
     return s.str();
   }
 
-  // Copies every parameter value and every buffer from `other`, which must
-  // have the same architecture (used to restore the best weights in early
-  // stopping).
+  /// Copies every parameter value and every buffer from `other`, of the same architecture.
+  // Used to restore the best weights in early stopping.
   void copy_weights_from(Sequential& other) {
     auto params = parameters(), their_params = other.parameters();
     auto bufs = buffers(), their_bufs = other.buffers();
@@ -340,22 +354,24 @@ class Sequential {
       bufs[k].value() = their_bufs[k].value();
   }
 
-  // Training, for convenience: hnn::train(*this, …), the loop of
-  // model/train.hpp, which must be included too (hnn/hnn.hpp includes it).
-  // Targets are a matrix (one column per sample) or class labels.
+  /// Trains the model: hnn::train(*this, …), the loop of model/train.hpp.
+  // model/train.hpp must be included too (hnn/hnn.hpp includes it). Targets
+  // are a matrix (one column per sample) or class labels.
   History fit(const Mat& X, const Mat& Y, const Loss<Scalar>& loss, Optimizer<Scalar>& optimizer,
               const FitOptions<Scalar>& options = FitOptions<Scalar>()) {
     return hnn::train(*this, X, Y, loss, optimizer, options);
   }
+  /// Trains the model on class labels y.
   History fit(const Mat& X, const Labels& y, const Loss<Scalar>& loss, Optimizer<Scalar>& optimizer,
               const FitOptions<Scalar>& options = FitOptions<Scalar>()) {
     return hnn::train(*this, X, y, loss, optimizer, options);
   }
-  // Loss and metrics on (X, targets), in inference mode (model/train.hpp).
+  /// Loss and metrics on (X, targets), in inference mode (model/train.hpp).
   Evaluation evaluate(const Mat& X, const Mat& Y, const Loss<Scalar>& loss,
                       const std::vector<Metric>& metrics = {}, Index batch_size = 256) {
     return hnn::evaluate(*this, X, Y, loss, metrics, batch_size);
   }
+  /// Loss and metrics on (X, y), class labels, in inference mode.
   Evaluation evaluate(const Mat& X, const Labels& y, const Loss<Scalar>& loss,
                       const std::vector<Metric>& metrics = {}, Index batch_size = 256) {
     return hnn::evaluate(*this, X, y, loss, metrics, batch_size);

@@ -445,6 +445,7 @@ History train(Sequential<Scalar>& model, const Matrix<Scalar>& X, const Targets&
 
 }  // namespace detail
 
+/// Trains `model` on (X, Y) with `loss` and `optimizer`, as `options` say; returns the History.
 template <typename Scalar>
 History train(Sequential<Scalar>& model, const Matrix<Scalar>& X, const Matrix<Scalar>& Y,
               const Loss<Scalar>& loss, Optimizer<Scalar>& optimizer,
@@ -452,6 +453,7 @@ History train(Sequential<Scalar>& model, const Matrix<Scalar>& X, const Matrix<S
   return detail::train(model, X, Y, loss, optimizer, options);
 }
 
+/// Trains `model` on (X, y), class labels, as `options` say; returns the History.
 template <typename Scalar>
 History train(Sequential<Scalar>& model, const Matrix<Scalar>& X, const Labels& y,
               const Loss<Scalar>& loss, Optimizer<Scalar>& optimizer,
@@ -459,6 +461,7 @@ History train(Sequential<Scalar>& model, const Matrix<Scalar>& X, const Labels& 
   return detail::train(model, X, y, loss, optimizer, options);
 }
 
+/// The loss and the metrics of `model` on (X, Y), predicted `batch_size` samples at a time.
 template <typename Scalar>
 Evaluation evaluate(Sequential<Scalar>& model, const Matrix<Scalar>& X, const Matrix<Scalar>& Y,
                     const Loss<Scalar>& loss, const std::vector<Metric>& metrics,
@@ -467,6 +470,7 @@ Evaluation evaluate(Sequential<Scalar>& model, const Matrix<Scalar>& X, const Ma
   return detail::evaluate(model, X, Y, loss, metrics, batch_size);
 }
 
+/// The loss and the metrics of `model` on (X, y), class labels.
 template <typename Scalar>
 Evaluation evaluate(Sequential<Scalar>& model, const Matrix<Scalar>& X, const Labels& y,
                     const Loss<Scalar>& loss, const std::vector<Metric>& metrics,

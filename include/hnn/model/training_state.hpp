@@ -34,26 +34,28 @@ class Optimizer;
 template <typename Scalar>
 class Callback;
 
+/// Where a run stands after an epoch: what a checkpoint stores to resume it.
 template <typename Scalar>
 struct TrainingPosition {
-  int epochs_done = 0;
-  std::string order_random;  // Random::state() of the generator that shuffles the samples
-  std::string layer_random;  // of the generator handed to the layers (dropout)
+  int epochs_done = 0;       ///< the epochs trained
+  std::string order_random;  ///< Random::state() of the generator that shuffles the samples
+  std::string layer_random;  ///< Random::state() of the layers' generator (dropout)
   // The sample order of the last epoch done: a permutation of 0 … N − 1, or
   // empty when the samples are not shuffled.
-  std::vector<Index> order;
-  History history;
+  std::vector<Index> order;  ///< the sample order of the last epoch done
+  History history;           ///< the History so far
   // The callbacks' state, each name prefixed with the callback's index in
   // FitOptions::callbacks ("1.wait").
-  std::vector<std::pair<std::string, double>> values;
-  std::vector<std::pair<std::string, Matrix<Scalar>>> tensors;
+  std::vector<std::pair<std::string, double>> values;           ///< the callbacks' numbers
+  std::vector<std::pair<std::string, Matrix<Scalar>>> tensors;  ///< the callbacks' tensors
 
-  // The value `name`, or `fallback` if absent.
+  /// The value `name`, or `fallback` if absent.
   double value(const std::string& name, double fallback) const {
     for (const auto& v : values)
       if (v.first == name) return v.second;
     return fallback;
   }
+  /// The tensor `name`, or null if absent.
   const Matrix<Scalar>* tensor(const std::string& name) const {
     for (const auto& t : tensors)
       if (t.first == name) return &t.second;
@@ -61,26 +63,27 @@ struct TrainingPosition {
   }
 };
 
+/// What the callbacks see of a run: the model, the optimizer, the History, the position.
 template <typename Scalar>
 struct TrainingState {
-  Sequential<Scalar>& model;
-  Optimizer<Scalar>& optimizer;
-  History& history;
-  int epoch = 0;         // counted from 0
-  int epochs = 0;        // how many were asked for
-  Index batch = 0;       // within the epoch
-  Index batches = 0;     // per epoch
-  Index batch_size = 0;  // samples in the current batch (the last one may be smaller)
-  bool stop = false;     // set by a callback to end training after this epoch
-  std::string stop_reason;
+  Sequential<Scalar>& model;     ///< the model being trained
+  Optimizer<Scalar>& optimizer;  ///< its optimizer
+  History& history;              ///< what fit() has measured so far
+  int epoch = 0;                 ///< counted from 0
+  int epochs = 0;                ///< how many were asked for
+  Index batch = 0;               ///< within the epoch
+  Index batches = 0;             ///< per epoch
+  Index batch_size = 0;          ///< samples in the current batch (the last one may be smaller)
+  bool stop = false;             ///< set by a callback to end training after this epoch
+  std::string stop_reason;       ///< why, for the progress line
   // The loop's generators and callbacks (for position()).
-  Random* order_random = nullptr;
-  Random* layer_random = nullptr;
-  const std::vector<std::shared_ptr<Callback<Scalar>>>* callbacks = nullptr;
-  const std::vector<Index>* order = nullptr;  // the sample order, when shuffled
+  Random* order_random = nullptr;  ///< the generator that shuffles the samples
+  Random* layer_random = nullptr;  ///< the generator handed to the layers
+  const std::vector<std::shared_ptr<Callback<Scalar>>>* callbacks = nullptr;  ///< the callbacks
+  const std::vector<Index>* order = nullptr;  ///< the sample order, when shuffled
 
-  // The run as it stands after the current epoch (call it once every callback
-  // has seen the epoch end: Callback::on_epoch_complete).
+  /// The run as it stands after the current epoch.
+  // Call it once every callback has seen the epoch end: Callback::on_epoch_complete.
   TrainingPosition<Scalar> position() const;
 };
 

@@ -17,18 +17,22 @@
 
 namespace hnn {
 
+/// The settings of AdaGrad (PyTorch's defaults).
 struct AdaGradOptions {
-  double learning_rate = 0.01;
-  double lr_decay = 0.0;             // δ
-  double weight_decay = 0.0;         // λ
-  double initial_accumulator = 0.0;  // s₀
-  double eps = 1e-10;                // ε
+  double learning_rate = 0.01;       ///< η
+  double lr_decay = 0.0;             ///< δ
+  double weight_decay = 0.0;         ///< λ
+  double initial_accumulator = 0.0;  ///< s₀
+  double eps = 1e-10;                ///< ε
 };
 
+/// AdaGrad: steps divided by the root of each weight's sum of squared gradients.
 template <typename Scalar>
 class AdaGrad : public Optimizer<Scalar> {
  public:
+  /// AdaGrad with the learning rate η and the other settings at PyTorch's defaults.
   explicit AdaGrad(double learning_rate = 0.01) : AdaGrad(AdaGradOptions{learning_rate}) {}
+  /// AdaGrad with the settings `o`.
   explicit AdaGrad(const AdaGradOptions& o) : Optimizer<Scalar>(o.learning_rate), o_(o) {
     check_at_least("AdaGrad", "lr_decay", o.lr_decay, 0);
     check_at_least("AdaGrad", "weight_decay", o.weight_decay, 0);

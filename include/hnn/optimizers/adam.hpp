@@ -26,19 +26,23 @@
 
 namespace hnn {
 
+/// The settings of Adam and AdamW (PyTorch's defaults).
 struct AdamOptions {
-  double learning_rate = 1e-3;
-  double beta1 = 0.9;         // β₁
-  double beta2 = 0.999;       // β₂
-  double eps = 1e-8;          // ε
-  double weight_decay = 0.0;  // λ: L2 in Adam, decoupled in AdamW
-  bool amsgrad = false;
+  double learning_rate = 1e-3;  ///< η
+  double beta1 = 0.9;           ///< β₁
+  double beta2 = 0.999;         ///< β₂
+  double eps = 1e-8;            ///< ε
+  double weight_decay = 0.0;    ///< λ: L2 in Adam, decoupled in AdamW
+  bool amsgrad = false;         ///< use the running maximum of v (AMSGrad)
 };
 
+/// Adam: steps scaled by bias-corrected moment estimates of the gradient (torch.optim.Adam).
 template <typename Scalar>
 class Adam : public Optimizer<Scalar> {
  public:
+  /// Adam with the learning rate η and the other settings at PyTorch's defaults.
   explicit Adam(double learning_rate = 1e-3) : Adam(AdamOptions{learning_rate}) {}
+  /// Adam with the settings `o`.
   explicit Adam(const AdamOptions& o) : Optimizer<Scalar>(o.learning_rate), o_(o) {
     check_half_open(name(), "beta1", o.beta1, 0.0, 1.0);
     check_half_open(name(), "beta2", o.beta2, 0.0, 1.0);
@@ -46,12 +50,15 @@ class Adam : public Optimizer<Scalar> {
     check_at_least(name(), "weight_decay", o.weight_decay, 0);
   }
   std::string name() const override { return "Adam"; }
+  /// The settings.
   const AdamOptions& options() const { return o_; }
 
  protected:
   // Adam's step on parameter k; AdamW's (w ← w (1 − η λ) first, and λ not in
   // the gradient) with Decay::decoupled.
+  /// How the weight decay λ enters: as L2 in the gradient (Adam), or decoupled (AdamW).
   enum class Decay { l2, decoupled };
+  /// Adam's step on parameter k, with weight decay as `decay` says.
   void adam_update(Parameter<Scalar>& p, std::size_t k, Decay decay) {
     const double t = double(this->steps());
     const double lr = this->learning_rate();
@@ -101,7 +108,7 @@ class Adam : public Optimizer<Scalar> {
     return {{"m", &m_}, {"v", &v_}, {"vmax", &vmax_}};
   }
 
-  AdamOptions o_;
+  AdamOptions o_;  ///< the settings
 
  private:
   std::vector<Matrix<Scalar>> m_;     // first moment per parameter

@@ -14,13 +14,17 @@
 
 namespace hnn {
 
+/// AdamW: Adam with the weight decay decoupled from the gradient (torch.optim.AdamW).
 template <typename Scalar>
 class AdamW : public Adam<Scalar> {
  public:
+  /// AdamW with the learning rate η and PyTorch's defaults (weight decay 0.01).
   explicit AdamW(double learning_rate = 1e-3) : AdamW(defaults(learning_rate)) {}
+  /// AdamW with the settings `o`.
   explicit AdamW(const AdamOptions& o) : Adam<Scalar>(o) {}
   std::string name() const override { return "AdamW"; }
 
+  /// PyTorch's AdamW settings for the learning rate η: Adam's, with weight decay 0.01.
   static AdamOptions defaults(double learning_rate = 1e-3) {
     AdamOptions o;
     o.learning_rate = learning_rate;

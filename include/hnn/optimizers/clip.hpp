@@ -20,6 +20,7 @@
 
 namespace hnn {
 
+/// Scales all gradients by c / (‖g‖ + 10⁻⁶) if their global norm ‖g‖ exceeds c.
 // Returns the global norm before clipping.
 template <typename Scalar>
 double clip_grad_norm(std::vector<Parameter<Scalar>>& params, double max_norm) {
@@ -35,11 +36,13 @@ double clip_grad_norm(std::vector<Parameter<Scalar>>& params, double max_norm) {
   }
   return norm;
 }
+/// Clips by global norm, for a temporary list (model.parameters()).
 template <typename Scalar>
 double clip_grad_norm(std::vector<Parameter<Scalar>>&& params, double max_norm) {
   return clip_grad_norm(params, max_norm);
 }
 
+/// Clamps every gradient element to [−c, c].
 template <typename Scalar>
 void clip_grad_value(std::vector<Parameter<Scalar>>& params, double clip) {
   check_above("clip_grad_value", "clip", clip, 0);
@@ -49,6 +52,7 @@ void clip_grad_value(std::vector<Parameter<Scalar>>& params, double clip) {
     g = g.cwiseMax(-c).cwiseMin(c);  // clamp(g, ±c)
   }
 }
+/// Clamps every gradient element to [−c, c], for a temporary list.
 template <typename Scalar>
 void clip_grad_value(std::vector<Parameter<Scalar>>&& params, double clip) {
   clip_grad_value(params, clip);

@@ -36,41 +36,48 @@
 
 namespace hnn {
 
-// How apply() runs an optimizer's formula: block by block (fast), or once on
-// whole tensors (readable). The same numbers either way.
+/// How apply() runs an optimizer's formula.
+// Block by block (fast), or once on whole tensors (readable). The same numbers either way.
 enum class UpdatePath { fast, readable };
 
-// An optimizer's state, apart from the parameters: the steps taken, the
-// learning rate, and its per-parameter tensors by kind ("m", "v", …), each
-// with one matrix per parameter (empty where none was made yet).
+/// An optimizer's state apart from the parameters, as a checkpoint saves it.
+// The steps taken, the learning rate, and its per-parameter tensors by kind
+// ("m", "v", …), each with one matrix per parameter (empty where none was made yet).
 template <typename Scalar>
 struct OptimizerState {
-  std::string optimizer;  // name(), checked on load
-  long steps = 0;
-  double learning_rate = 0;
+  std::string optimizer;     ///< name(), checked on load
+  long steps = 0;            ///< the steps taken
+  double learning_rate = 0;  ///< the learning rate
+  /// The per-parameter tensors by kind ("m", "v", …), one matrix per parameter.
   std::vector<std::pair<std::string, std::vector<Matrix<Scalar>>>> tensors;
 };
 
+/// The interface every optimizer implements: a step over the parameters, and its state.
 template <typename Scalar>
 class Optimizer {
  public:
+  /// An optimizer with the learning rate η.
   explicit Optimizer(double learning_rate) { set_learning_rate(learning_rate); }
+  /// Copies the learning rate, the step count and the update path.
   Optimizer(const Optimizer&) = default;
+  /// Assigns like the copy constructor.
   Optimizer& operator=(const Optimizer&) = default;
   virtual ~Optimizer() = default;
 
+  /// The optimizer's name, as error messages and checkpoints name it.
   virtual std::string name() const = 0;
 
-  // One update of every parameter from its current gradient.
+  /// One update of every parameter from its current gradient.
   void step(std::vector<Parameter<Scalar>>& params) {
     check_parameters(params);
     ++steps_;
     for (std::size_t k = 0; k < params.size(); ++k)
       update(params[k], k);
   }
+  /// One update of every parameter, for a temporary list (model.parameters()).
   void step(std::vector<Parameter<Scalar>>&& params) { step(params); }
 
-  // Forget all state (as if no step had been taken).
+  /// Forget all state (as if no step had been taken).
   void reset() {
     steps_ = 0;
     shapes_.clear();
@@ -78,7 +85,9 @@ class Optimizer {
       kind.second->clear();
   }
 
+  /// The learning rate η.
   double learning_rate() const { return lr_; }
+  /// Sets η (a schedule calls it between epochs); ArgumentError unless finite and ≥ 0.
   void set_learning_rate(double lr) {
     check_at_least("optimizer", "learning_rate", lr, 0);  // rejects NaN and inf
     if (!std::isfinite(static_cast<Scalar>(lr))) {        // finite as a double, inf as a float
@@ -88,13 +97,15 @@ class Optimizer {
     lr_ = lr;
   }
 
-  // Steps taken since construction or reset(): Adam's t.
+  /// Steps taken since construction or reset(): Adam's t.
   long steps() const { return steps_; }
 
+  /// Chooses how apply() runs the formula: block by block (the default) or whole.
   void set_update_path(UpdatePath path) { path_ = path; }
+  /// How apply() runs the formula.
   UpdatePath update_path() const { return path_; }
 
-  // A copy of everything a later step depends on (for a checkpoint).
+  /// A copy of everything a later step depends on (for a checkpoint).
   OptimizerState<Scalar> state() {
     OptimizerState<Scalar> s;
     s.optimizer = name();
@@ -105,9 +116,9 @@ class Optimizer {
     return s;
   }
 
-  // Takes a state() back, for stepping the parameters `params`: throws
-  // ArgumentError, changing nothing, unless it is this optimizer's, with
-  // tensors of the parameters' shapes.
+  /// Takes a state() back, for stepping the parameters `params`.
+  // Throws ArgumentError, changing nothing, unless it is this optimizer's,
+  // with tensors of the parameters' shapes.
   void load_state(const OptimizerState<Scalar>& s, const std::vector<Parameter<Scalar>>& params) {
     const auto where = name() + ".load_state: ";
     if (s.optimizer != name()) throw ArgumentError(where + "the state is " + s.optimizer + "'s");
@@ -145,15 +156,16 @@ class Optimizer {
   }
 
  protected:
-  // Updates parameter number k (its state lives at index k).
+  /// Updates parameter number k (its state lives at index k).
   virtual void update(Parameter<Scalar>& p, std::size_t k) = 0;
 
-  // The optimizer's per-parameter state, by kind: what state() saves and
-  // reset() clears (scratch space is not listed).
+  /// The optimizer's per-parameter state, by kind: what state() saves, reset() clears.
+  // Scratch space is not listed.
   using StateTensors = std::vector<std::pair<std::string, std::vector<Matrix<Scalar>>*>>;
+  /// The per-parameter state tensors, by kind (see StateTensors).
   virtual StateTensors state_tensors() = 0;
 
-  // Runs formula(w, ∇w, state…) on the parameter, by the update path.
+  /// Runs formula(w, ∇w, state…) on the parameter, by the update path.
   template <typename F, typename... State>
   void apply(Parameter<Scalar>& p, F&& formula, State&... state) {
     if (path_ == UpdatePath::readable) {
@@ -163,8 +175,7 @@ class Optimizer {
     }
   }
 
-  // A state tensor per parameter, zero-initialised to the parameter's shape
-  // on first use.
+  /// A state tensor per parameter, zero-initialised to the parameter's shape on first use.
   static Matrix<Scalar>& state(std::vector<Matrix<Scalar>>& tensors, const Parameter<Scalar>& p,
                                std::size_t k) {
     if (tensors.size() <= k) tensors.resize(k + 1);
@@ -172,12 +183,13 @@ class Optimizer {
     return tensors[k];
   }
 
-  // For an optimizer's own hyper-parameters: ArgumentError unless
-  // lo ≤ value < hi, or lo ≤ value ≤ hi (the checks of core/check.hpp).
+  /// For an optimizer's own hyper-parameters: ArgumentError unless lo ≤ value < hi.
+  // check_closed: the same for lo ≤ value ≤ hi (the checks of core/check.hpp).
   static void check_half_open(const std::string& who, const std::string& what, double value,
                               double lo, double hi) {
     hnn::check_half_open(who, what, value, lo, hi);
   }
+  /// ArgumentError unless lo ≤ value ≤ hi.
   static void check_closed(const std::string& who, const std::string& what, double value, double lo,
                            double hi) {
     hnn::check_closed(who, what, value, lo, hi);

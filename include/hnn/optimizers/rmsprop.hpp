@@ -20,19 +20,23 @@
 
 namespace hnn {
 
+/// The settings of RMSProp (PyTorch's defaults).
 struct RMSPropOptions {
-  double learning_rate = 0.01;
-  double alpha = 0.99;        // α, smoothing of the squared-gradient average
-  double eps = 1e-8;          // ε
-  double weight_decay = 0.0;  // λ
-  double momentum = 0.0;      // μ
-  bool centered = false;
+  double learning_rate = 0.01;  ///< η
+  double alpha = 0.99;          ///< α, smoothing of the squared-gradient average
+  double eps = 1e-8;            ///< ε
+  double weight_decay = 0.0;    ///< λ
+  double momentum = 0.0;        ///< μ
+  bool centered = false;        ///< divide by the centred root mean square, √(v − a²)
 };
 
+/// RMSProp: steps divided by a running root-mean-square of the gradients (torch.optim.RMSprop).
 template <typename Scalar>
 class RMSProp : public Optimizer<Scalar> {
  public:
+  /// RMSProp with the learning rate η and the other settings at PyTorch's defaults.
   explicit RMSProp(double learning_rate = 0.01) : RMSProp(RMSPropOptions{learning_rate}) {}
+  /// RMSProp with the settings `o`.
   explicit RMSProp(const RMSPropOptions& o) : Optimizer<Scalar>(o.learning_rate), o_(o) {
     check_half_open("RMSProp", "alpha", o.alpha, 0.0, 1.0);
     check_half_open("RMSProp", "momentum", o.momentum, 0.0, 1.0);

@@ -24,13 +24,17 @@
 
 namespace hnn {
 
+/// A learning-rate schedule: the rate for each epoch from the optimizer's base rate η₀.
 class Schedule {
  public:
+  /// The rate of an epoch (from 0) for the base rate η₀.
   using Function = std::function<double(int epoch, double base_rate)>;
 
+  /// η_e = η₀.
   static Schedule constant() {
     return Schedule("constant", [](int, double base) { return base; });
   }
+  /// η_e = η₀ γ^⌊e / s⌋ (torch's StepLR).
   static Schedule step(int step_size, double gamma) {
     if (step_size <= 0) throw ArgumentError("Schedule::step: step_size must be > 0");
     check_above("Schedule::step", "gamma", gamma, 0);
@@ -38,10 +42,12 @@ class Schedule {
       return base * std::pow(gamma, e / step_size);  // η₀ γ^⌊e/s⌋
     });
   }
+  /// η_e = η₀ γ^e (torch's ExponentialLR).
   static Schedule exponential(double gamma) {
     check_above("Schedule::exponential", "gamma", gamma, 0);
     return Schedule("exponential", [=](int e, double base) { return base * std::pow(gamma, e); });
   }
+  /// η_e = η_min + ½ (η₀ − η_min)(1 + cos(π e / T)) for e ≤ T, η_min after.
   static Schedule cosine(int t_max, double min_rate = 0.0) {
     if (t_max <= 0) throw ArgumentError("Schedule::cosine: t_max must be > 0");
     check_at_least("Schedule::cosine", "min_rate", min_rate, 0);
@@ -51,6 +57,7 @@ class Schedule {
       return min_rate + 0.5 * (base - min_rate) * (1 + std::cos(pi * progress));
     });
   }
+  /// η₀ (e + 1) / W for the first W epochs, then the schedule `then` at e − W.
   static Schedule warmup(int warmup_epochs, Schedule then = constant()) {
     if (warmup_epochs <= 0) throw ArgumentError("Schedule::warmup: warmup_epochs must be > 0");
     auto after = then.f_;
@@ -60,7 +67,9 @@ class Schedule {
     });
   }
 
+  /// The rate of `epoch` (from 0) for the base rate η₀.
   double operator()(int epoch, double base_rate) const { return f_(epoch, base_rate); }
+  /// The schedule's name ("cosine", "warmup+step", …).
   const std::string& name() const { return name_; }
 
  private:

@@ -21,18 +21,22 @@
 
 namespace hnn {
 
+/// The settings of SGD (PyTorch's defaults, except the learning rate).
 struct SGDOptions {
-  double learning_rate = 0.01;
-  double momentum = 0.0;      // μ
-  double dampening = 0.0;     // τ
-  double weight_decay = 0.0;  // λ
-  bool nesterov = false;
+  double learning_rate = 0.01;  ///< η
+  double momentum = 0.0;        ///< μ
+  double dampening = 0.0;       ///< τ
+  double weight_decay = 0.0;    ///< λ
+  bool nesterov = false;        ///< Nesterov's momentum, g + μ b
 };
 
+/// Stochastic gradient descent, with momentum, Nesterov and weight decay (torch.optim.SGD).
 template <typename Scalar>
 class SGD : public Optimizer<Scalar> {
  public:
+  /// Plain SGD with the learning rate η.
   explicit SGD(double learning_rate = 0.01) : SGD(SGDOptions{learning_rate}) {}
+  /// SGD with the settings `o`.
   explicit SGD(const SGDOptions& o) : Optimizer<Scalar>(o.learning_rate), o_(o) {
     check_half_open("SGD", "momentum", o.momentum, 0.0, 1.0);
     check_closed("SGD", "dampening", o.dampening, 0.0, 1.0);
@@ -42,6 +46,7 @@ class SGD : public Optimizer<Scalar> {
     }
   }
   std::string name() const override { return "SGD"; }
+  /// The settings.
   const SGDOptions& options() const { return o_; }
 
  protected:
