@@ -15,9 +15,14 @@
 //           1000 and 32 steps for its one. Per second, the order changes: one-sample
 //           steps cannot use fast matrix products, so stochastic's epochs are the
 //           slowest, while a mini-batch epoch costs about what a full-batch one does.
-//           Stochastic's loss also jitters from epoch to epoch; batch's falls smoothly.
+//           Stochastic's and mini-batch's losses also jitter from epoch to epoch (at
+//           epoch 39 mini-batch's jumps above where it started); batch's falls smoothly.
+// Writes:  gd_variants.svg (the loss against epochs, optimizer steps and seconds of training)
+//          into the folder given as argv[1]; without a folder, no picture.
 // Run:     bash scripts/demo.sh gd_variants   (builds it; then build/demo/examples/gd_variants)
+//          OMP_NUM_THREADS=1 build/demo/examples/gd_variants docs/images   (the docs' picture)
 
+#include <filesystem>
 #include <iomanip>
 #include <iostream>
 #include <memory>
@@ -25,6 +30,7 @@
 #include <vector>
 
 #include "hnn/hnn.hpp"
+#include "hnn/plot/svg.hpp"
 #include "toy_data.hpp"
 
 namespace {
@@ -37,13 +43,46 @@ struct Variant {
   double learning_rate;
   std::vector<double> loss;  // on all N samples, after each epoch (index 0: before training)
   std::vector<double> time;  // training seconds, summed up to each epoch
+  std::vector<double> steps_done = {};  // optimizer steps taken, up to each epoch
   long steps = 0;
   double accuracy = 0;
 };
 
+// The loss after each epoch, drawn three ways: against epochs, against
+// optimizer steps (log scale: 40, 1280 and 40 000 of them) and against
+// seconds of training.
+void draw(const std::vector<Variant>& variants, const std::string& path) {
+  namespace plot = hnn::plot;
+  plot::Chart per_epoch("Per epoch"), per_step("Per step"), per_second("Per second of training");
+  per_epoch.x_label("epoch").legend(plot::Legend::none);
+  per_step.x_label("optimizer steps (log scale)").log_x().legend(plot::Legend::bottom_left);
+  per_second.x_label("training time (ms)").legend(plot::Legend::none);
+  for (plot::Chart* c : {&per_epoch, &per_step, &per_second}) {
+    c->y_label("loss on all 1000 samples").log_y().y_range(0.01, 2).size(400, 340);
+    c->hline(0.1, "0.1");
+  }
+  std::vector<double> epoch;
+  for (std::size_t e = 0; e < variants[0].loss.size(); ++e)
+    epoch.push_back(double(e));
+  for (std::size_t k = 0; k < variants.size(); ++k) {
+    const Variant& v = variants[k];
+    const auto style = plot::Style().color(plot::palette(k)).width(1.5);
+    std::vector<double> ms;
+    for (double t : v.time)
+      ms.push_back(1000 * t);
+    per_epoch.line(v.name, epoch, v.loss, style);
+    per_step.line(v.name, v.steps_done, v.loss, style);  // step 0 has no place on a log axis
+    per_second.line(v.name, ms, v.loss, style);
+  }
+  plot::Figure figure(3,
+                      "Batch, stochastic and mini-batch gradient descent (plain SGD, same start)");
+  figure.add(per_epoch).add(per_step).add(per_second);
+  figure.save(path);
+}
+
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
   constexpr int epochs = 40;
   hnn::Random data_rng(11);
   const auto data = toy::two_moons<S>(1000, 0.15, data_rng);
@@ -79,9 +118,11 @@ int main() {
     // loss on all samples at the end of each epoch (outside the timed part).
     v.loss.push_back(initial_loss);
     v.time.push_back(0);
+    v.steps_done.push_back(0);
     options.callbacks.push_back(std::make_shared<hnn::EpochCallback<S>>([&](auto& state) {
       v.loss.push_back(state.model.evaluate(data.X, Y, loss).loss);
       v.time.push_back(v.time.back() + hnn::last(state.history, "seconds"));
+      v.steps_done.push_back(double(state.optimizer.steps()));
     }));
     model.fit(data.X, Y, loss, sgd, options);
     v.steps = sgd.steps();
@@ -155,6 +196,12 @@ int main() {
   // that step more often are ahead of the full batch.
   const double batch = variants[0].loss.back();
   ok = ok && variants[1].loss.back() < batch && variants[2].loss.back() < batch;
+  if (argc > 1) {
+    std::filesystem::create_directories(argv[1]);
+    const std::string path = (std::filesystem::path(argv[1]) / "gd_variants.svg").string();
+    draw(variants, path);
+    std::cout << "\nwrote " << path << '\n';
+  }
   std::cout << (ok ? "\nas expected\n" : "\nUNEXPECTED: see the table\n");
   return ok ? 0 : 1;
 }

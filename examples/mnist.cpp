@@ -2,7 +2,8 @@
 // MNIST end to end: load the IDX files, train a multilayer perceptron, print
 // the test accuracy and the confusion matrix, save the model, check that the
 // saved file predicts exactly what the model in memory does. A second mode
-// loads a saved model and classifies test images drawn as text.
+// loads a saved model and classifies test images drawn as text, and a third
+// runs the sanity checks of hnn::sanity_check instead of training.
 //
 // Network: 1×28×28 → Flatten → Dense(784 → 256) → ReLU → Dense(256 → 128) → ReLU
 //          → Dense(128 → 10)
@@ -11,6 +12,7 @@
 // Run:   bash scripts/demo.sh mnist           (fetches a dataset first, see docs/12-mnist.md)
 //        build/demo/examples/mnist --data data --epochs 15
 //        build/demo/examples/mnist --predict mnist-model.hnn --count 5
+//        build/demo/examples/mnist --sanity-check --pictures docs/images
 // Options: --help. Command-line parsing uses cxxopts (Debian: libcxxopts-dev)
 // rather than a hand-written parser; the library itself does not need it.
 
@@ -19,6 +21,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdint>
 #include <filesystem>
 #include <iomanip>
 #include <iostream>
@@ -31,6 +34,72 @@
 #include "mnist_common.hpp"
 
 using namespace mnist_example;
+
+// lr_range_test.svg: the range test's loss against η on a log axis, the
+// average over its window, the range of η that passes (shaded), and
+// vertical lines at the fastest fall, the lowest loss, the divergence and
+// the η of the command line.
+void range_test_picture(const hnn::LearningRateSweep& sweep, const std::string& path) {
+  namespace plot = hnn::plot;
+  plot::Chart c("Learning-rate range test (" + sweep.optimizer + ")");
+  c.x_label("learning rate η (log scale)").y_label("training loss of the batch").log_x();
+  c.size(640, 400).legend(plot::Legend::outside);
+  const std::vector<double>& eta = sweep.learning_rates;
+  if (eta.empty()) throw hnn::Error("range test: no steps to draw");
+  // y from 0 to 1.5 × the highest average up to the lowest point, so that a
+  // diverging tail does not squash the rest.
+  const double until = std::isnan(sweep.lowest) ? eta.back() : sweep.lowest;
+  double top = 0;
+  for (std::size_t k = 0; k < sweep.smoothed.size() && eta[k] <= until; ++k)
+    if (std::isfinite(sweep.smoothed[k])) top = std::max(top, sweep.smoothed[k]);
+  if (!(top > 0)) top = 1;
+  c.y_range(0, 1.5 * top);
+  c.x_range(std::pow(10.0, std::floor(std::log10(eta.front()) + 1e-9)),
+            std::pow(10.0, std::ceil(std::log10(eta.back()) - 1e-9)));
+  if (sweep.lowest > sweep.falling_low) {  // false for NaN
+    c.histogram("range that passes", {sweep.falling_low, sweep.lowest}, {1.5 * top},
+                plot::Style().color(plot::rgb(0x2ca02c)).width(0).fill(0.12));
+  }
+  c.line("loss of each step", eta, sweep.losses, plot::Style().color(plot::rgb(0xbbbbbb)).width(1));
+  c.line("mean over the window", eta, sweep.smoothed,
+         plot::Style().color(plot::rgb(0x1f77b4)).width(2));
+  const auto mark = [&](const std::string& name, double at, std::uint32_t colour,
+                        const std::string& dash) {
+    if (!(at > 0)) return;  // NaN: not found
+    plot::Style style = plot::Style().color(plot::rgb(colour)).width(1.5);
+    if (!dash.empty()) style.dashed(dash);
+    c.line(name, {at, at}, {0.0, 1.5 * top}, style);
+  };
+  mark("fastest fall", sweep.steepest, 0x2ca02c, "6 4");
+  mark("lowest loss", sweep.lowest, 0xff7f0e, "6 4");
+  mark("diverged", sweep.diverged, 0xd62728, "2 3");
+  mark("your η", sweep.learning_rate, 0x000000, "");
+  c.save(path);
+}
+
+// --sanity-check: the checks of check/sanity_check.hpp on the network as
+// built, with the training's optimizer, learning rate, batch size and seed,
+// instead of training. Exits with 1 if a check failed.
+int sanity_checks(const hnn::Sequential<S>& model, const hnn::MnistData<S>& data,
+                  const cxxopts::ParseResult& args) {
+  hnn::SoftmaxCrossEntropy<S> loss;
+  hnn::SanityOptions<S> o;
+  const std::string optimizer = args["optimizer"].as<std::string>();
+  o.optimizer = [optimizer](double lr) { return make_optimizer(optimizer, lr); };
+  o.learning_rate = args["lr"].as<double>();
+  o.batch_size = Index(args["batch"].as<long>());
+  o.seed = std::uint64_t(args["seed"].as<unsigned long>());
+  const hnn::SanityReport report = hnn::sanity_check(model, data.X_train, data.y_train, loss, o);
+  std::cout << report.summary();
+  if (args.count("pictures")) {
+    const std::string folder = args["pictures"].as<std::string>();
+    if (folder.empty()) throw hnn::ArgumentError("--pictures: give a folder");
+    const std::string path = (std::filesystem::path(folder) / "lr_range_test.svg").string();
+    range_test_picture(report.sweep, path);
+    std::cout << "wrote " << path << '\n';
+  }
+  return report.passed() ? 0 : 1;
+}
 
 int main(int argc, char** argv) {
   cxxopts::Options cli("mnist", "Train a multilayer perceptron on MNIST-style data with hnn.");
@@ -57,7 +126,11 @@ int main(int argc, char** argv) {
       cxxopts::value<std::string>())("count", "with --predict: how many images",
                                      cxxopts::value<long>()->default_value("5"))(
       "first", "with --predict: the first test image", cxxopts::value<long>()->default_value("0"))(
-      "h,help", "this help");
+      "sanity-check",
+      "run the sanity checks (initial loss, gradient probe, over-fitting a tiny batch, "
+      "learning-rate range test) instead of training; exit 1 if one fails")(
+      "pictures", "with --sanity-check: write lr_range_test.svg into this folder",
+      cxxopts::value<std::string>())("h,help", "this help");
   try {
     const auto args = cli.parse(argc, argv);
     if (args.count("help")) {
@@ -103,6 +176,7 @@ int main(int argc, char** argv) {
     }
     model.add(hnn::Dense<S>(in, 10, rng));
     std::cout << '\n' << model.summary() << '\n';
+    if (args.count("sanity-check")) return sanity_checks(model, data, args);
 
     // 3. Training.
     hnn::SoftmaxCrossEntropy<S> loss;

@@ -135,19 +135,21 @@ int main(int argc, char** argv) {
   const auto curves_file = (out / "mnist_curves.svg").string();
   curves.save(curves_file);
 
-  // The first layer's weights after training, and what training changed.
+  // The first layer's weights after training, and what training changed,
+  // each with a colour bar that says which of the two it shows.
   plot::Figure weights(2, "First-layer weights of hidden units 0–" + std::to_string(units - 1) +
                               ", each as a 28 × 28 image");
-  const auto panel = [&](const std::string& title, const hnn::Matrix<S>& W) {
+  const auto panel = [&](const std::string& title, const hnn::Matrix<S>& W,
+                         const std::string& colour_label) {
     const double limit = colour_limit(W, units);
     plot::Chart chart(title);
     chart.axes(false).size(420, 380);
     chart.image(weight_mosaic(W, units, 4, side, limit))
-        .colorbar(plot::diverging, -limit, limit, "weight");
+        .colorbar(plot::diverging, -limit, limit, colour_label);
     weights.add(chart);
   };
-  panel("after " + std::to_string(options.epochs) + " epochs: W", W_end);
-  panel("what training changed: W − W_start", W_end - W_start);
+  panel("after " + std::to_string(options.epochs) + " epochs: W", W_end, "weight W");
+  panel("what training changed: W − W_start", W_end - W_start, "change W − W_start");
   const auto weights_file = (out / "mnist_first_layer.svg").string();
   weights.save(weights_file);
 

@@ -14,11 +14,15 @@
 //           Momentum, with the same η, goes much faster (while the gradients agree, b
 //           adds up to g / (1 − μ), ten times g) but overshoots: its loss jumps back up
 //           now and then. RMSProp and Adam divide each weight's step by the size of its
-//           recent gradients, so every weight moves at about η per step whatever its
-//           gradient's scale; they end lowest, and Adam, whose momentum averages out the
+//           recent gradients, so a weight typically moves by about η per step whatever
+//           its gradient's scale; they end lowest, and Adam, whose momentum averages out the
 //           noisy mini-batch gradients, descends the most steadily.
+// Writes:  optimizers.svg (every run's loss and accuracy per epoch) into the folder given
+//          as argv[1]; without a folder, no picture.
 // Run:     bash scripts/demo.sh optimizers   (builds it; then build/demo/examples/optimizers)
+//          build/demo/examples/optimizers docs/images   (regenerates the docs' picture)
 
+#include <filesystem>
 #include <iomanip>
 #include <iostream>
 #include <memory>
@@ -26,9 +30,10 @@
 #include <vector>
 
 #include "hnn/hnn.hpp"
+#include "hnn/plot/svg.hpp"
 #include "toy_data.hpp"
 
-int main() {
+int main(int argc, char** argv) {
   using S = float;
   constexpr int epochs = 100;
   hnn::Random data_rng(2);
@@ -63,6 +68,7 @@ int main() {
   options.batch_size = 32;
   options.seed = 22;
   options.verbosity = hnn::Verbosity::quiet;
+  options.metrics = {hnn::Metric::accuracy()};  // measured on each epoch's batches, for the picture
   for (auto& r : runs) {
     hnn::Sequential<S> model = initial;  // the same starting weights for all four
     r.history = model.fit(data.X, data.y, loss, *r.optimizer, options);
@@ -112,6 +118,32 @@ int main() {
     ok = ok && late_loss(k) < initial_loss;
   ok = ok && late_loss(1) < late_loss(0) && late_loss(2) < late_loss(1) &&
        late_loss(3) < late_loss(1) && runs[3].accuracy >= 0.95;
+  if (argc > 1) {  // the race drawn: loss (log scale) and accuracy per epoch
+    namespace plot = hnn::plot;
+    plot::Chart losses("Training loss");
+    losses.x_label("epoch (0 = before training)").y_label("cross-entropy").log_y();
+    losses.y_range(0.004, 2).legend(plot::Legend::bottom_left).size(520, 360);
+    plot::Chart accuracy("Training accuracy");
+    accuracy.x_label("epoch").y_label("fraction classified right").y_range(0, 1.02).size(520, 360);
+    accuracy.legend(plot::Legend::bottom_right).hline(1.0 / 3, "chance: 1/3");
+    std::vector<double> epoch(epochs + 1);
+    for (int e = 0; e <= epochs; ++e)
+      epoch[std::size_t(e)] = e;
+    for (std::size_t k = 0; k < runs.size(); ++k) {
+      const auto style = plot::Style().color(plot::palette(k)).width(1.5);
+      std::vector<double> loss_curve = {initial_loss};  // epoch 0, then 1 … 100
+      const auto& l = runs[k].history["loss"];
+      loss_curve.insert(loss_curve.end(), l.begin(), l.end());
+      losses.line(runs[k].name, epoch, loss_curve, style);
+      accuracy.line(runs[k].name, runs[k].history["accuracy"], style);
+    }
+    plot::Figure figure(2, "Four optimizers, same network, start and mini-batches (spiral)");
+    figure.add(losses).add(accuracy);
+    std::filesystem::create_directories(argv[1]);
+    const std::string path = (std::filesystem::path(argv[1]) / "optimizers.svg").string();
+    figure.save(path);
+    std::cout << "wrote " << path << '\n';
+  }
   std::cout << (ok ? "as expected: SGD > momentum > RMSProp, Adam in loss; Adam >= 95% accurate\n"
                    : "UNEXPECTED ranking or accuracy: see the table\n");
   return ok ? 0 : 1;

@@ -28,12 +28,14 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <iomanip>
 #include <iostream>
 #include <memory>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "hnn/hnn.hpp"
@@ -53,6 +55,11 @@ constexpr double learning_rate = 0.05;
 enum class Act { sigmoid, tanh, relu };
 
 struct Config {
+  Config(Act a, std::string activation_name, std::string init_label, hnn::Init initializer)
+      : act(a),
+        activation(std::move(activation_name)),
+        init_name(std::move(init_label)),
+        init(initializer) {}
   Act act;
   std::string activation;  // "sigmoid"
   std::string init_name;   // "Xavier"
@@ -61,8 +68,12 @@ struct Config {
   std::vector<double> spread;      // std of hidden layer k's output, k = 1 … depth − 1
   std::vector<double> loss;        // training loss per epoch (shorter if training diverged)
   double accuracy = 0;             // on the training set after training (0 if diverged)
+  // When training diverged: the loss of every batch before the one whose
+  // loss was not finite, and where each batch ends, in epochs.
+  std::vector<double> batch_loss, batch_end;
   std::string name() const { return activation + ", " + init_name; }
   double ratio() const { return grad_norms.front() / grad_norms.back(); }
+  bool diverged() const { return loss.size() < std::size_t(epochs); }
 };
 
 // 2 → [Dense → f] × (depth − 1) → Dense(· → 3)
@@ -136,7 +147,8 @@ std::vector<double> spread(hnn::Sequential<S>& model, const toy::Dataset<S>& dat
   return stds;
 }
 
-// Plain SGD; records the loss of each epoch until it diverges.
+// Plain SGD; records the loss of each epoch until it diverges, and of each
+// batch before that when it does.
 void train(hnn::Sequential<S>& model, const toy::Dataset<S>& data, const hnn::Loss<S>& loss,
            Config& c) {
   hnn::SGD<S> sgd(learning_rate);
@@ -146,11 +158,15 @@ void train(hnn::Sequential<S>& model, const toy::Dataset<S>& data, const hnn::Lo
   options.verbosity = hnn::Verbosity::quiet;
   options.callbacks.push_back(std::make_shared<hnn::EpochCallback<S>>(
       [&c](auto& state) { c.loss.push_back(hnn::last(state.history, "loss")); }));
+  const auto batches = std::make_shared<hnn::BatchLossRecorder<S>>();
+  options.callbacks.push_back(batches);
   try {
     model.fit(data.X, data.y, loss, sgd, options);
     c.accuracy = model.evaluate(data.X, data.y, loss, {hnn::Metric::accuracy()})["accuracy"];
   } catch (const hnn::NumericError&) {
     c.accuracy = 0;  // the loss became inf or NaN: c.loss ends where it did
+    c.batch_loss = batches->losses();
+    c.batch_end = batches->positions();
   }
 }
 
@@ -166,6 +182,17 @@ std::string sci(double v) {
   std::ostringstream s;
   s << std::scientific << std::setprecision(1) << v;
   return s.str();
+}
+
+// v as m×10ⁿ with one decimal, as a picture shows it: 1.38e6 → "1.4×10⁶".
+std::string times_ten(double v) {
+  static const char* const digits[] = {"⁰", "¹", "²", "³", "⁴", "⁵", "⁶", "⁷", "⁸", "⁹"};
+  const std::string e = sci(v);  // "1.4e+06"
+  const int exponent = std::stoi(e.substr(e.find('e') + 1));
+  std::string power;
+  for (char d : std::to_string(std::abs(exponent)))
+    power += digits[d - '0'];
+  return e.substr(0, e.find('e')) + "×10" + (exponent < 0 ? "⁻" : "") + power;
 }
 
 // How the gradient changes from the last layer back to the first.
@@ -194,15 +221,15 @@ int main(int argc, char** argv) {
 
   const auto small = hnn::Init::normal(0, 0.01), large = hnn::Init::normal(0, 1);
   std::vector<Config> configs = {
-      {Act::sigmoid, "sigmoid", "N(0, 0.01²)", small, {}, {}, {}, 0},
-      {Act::sigmoid, "sigmoid", "Xavier", hnn::Init::xavier_uniform(), {}, {}, {}, 0},
-      {Act::sigmoid, "sigmoid", "N(0, 1)", large, {}, {}, {}, 0},
-      {Act::tanh, "tanh", "N(0, 0.01²)", small, {}, {}, {}, 0},
-      {Act::tanh, "tanh", "Xavier", hnn::Init::xavier_uniform(), {}, {}, {}, 0},
-      {Act::tanh, "tanh", "N(0, 1)", large, {}, {}, {}, 0},
-      {Act::relu, "ReLU", "N(0, 0.01²)", small, {}, {}, {}, 0},
-      {Act::relu, "ReLU", "He", hnn::Init::he_uniform(), {}, {}, {}, 0},
-      {Act::relu, "ReLU", "N(0, 1)", large, {}, {}, {}, 0},
+      {Act::sigmoid, "sigmoid", "N(0, 0.01²)", small},
+      {Act::sigmoid, "sigmoid", "Xavier", hnn::Init::xavier_uniform()},
+      {Act::sigmoid, "sigmoid", "N(0, 1)", large},
+      {Act::tanh, "tanh", "N(0, 0.01²)", small},
+      {Act::tanh, "tanh", "Xavier", hnn::Init::xavier_uniform()},
+      {Act::tanh, "tanh", "N(0, 1)", large},
+      {Act::relu, "ReLU", "N(0, 0.01²)", small},
+      {Act::relu, "ReLU", "He", hnn::Init::he_uniform()},
+      {Act::relu, "ReLU", "N(0, 1)", large},
   };
   for (auto& c : configs) {
     auto model = deep_network(c, 1);
@@ -220,7 +247,7 @@ int main(int argc, char** argv) {
     std::cout << pad(c.activation, 12) << pad(c.init_name, 14) << pad(sci(c.grad_norms.front()), 11)
               << pad(sci(c.grad_norms.back()), 11) << pad(sci(c.ratio()), 12)
               << pad(verdict(c), 21);
-    if (c.loss.size() < std::size_t(epochs)) {
+    if (c.diverged()) {
       std::cout << "diverged in epoch " << c.loss.size() + 1 << '\n';
     } else {
       std::cout << "loss " << std::fixed << std::setprecision(3) << c.loss.back() << ", accuracy "
@@ -231,9 +258,9 @@ int main(int argc, char** argv) {
 
   // The three usual networks again, with the same weights and skip paths.
   std::vector<Config> skips = {
-      {Act::sigmoid, "sigmoid", "Xavier", hnn::Init::xavier_uniform(), {}, {}, {}, 0},
-      {Act::tanh, "tanh", "Xavier", hnn::Init::xavier_uniform(), {}, {}, {}, 0},
-      {Act::relu, "ReLU", "He", hnn::Init::he_uniform(), {}, {}, {}, 0},
+      {Act::sigmoid, "sigmoid", "Xavier", hnn::Init::xavier_uniform()},
+      {Act::tanh, "tanh", "Xavier", hnn::Init::xavier_uniform()},
+      {Act::relu, "ReLU", "He", hnn::Init::he_uniform()},
   };
   std::vector<Config> normalized = skips;  // and with a BatchNorm in each block
   for (std::size_t i = 0; i < skips.size(); ++i) {
@@ -245,7 +272,7 @@ int main(int argc, char** argv) {
   }
   const Config* plain[] = {&configs[1], &configs[4], &configs[7]};
   const auto result = [](const Config& c) {
-    if (c.loss.size() < std::size_t(epochs)) return std::string("diverged");
+    if (c.diverged()) return std::string("diverged");
     std::ostringstream s;
     s << std::fixed << std::setprecision(0) << 100 * c.accuracy << '%';
     return s.str();
@@ -279,85 +306,157 @@ int main(int argc, char** argv) {
   std::cout << '\n';
 
   // The pictures. Layers are numbered from the input (1) to the output (10).
+  namespace plot = hnn::plot;
   std::vector<double> layers;
   for (int k = 1; k <= depth; ++k)
     layers.push_back(k);
-  const auto style = [](const Config& c) {
-    // Colour by initialisation, dashes by activation.
+  // Each of the nine networks has a look of its own in every picture: the
+  // colour says the initialisation, the dashes and marker shape the
+  // activation. A line's markers sit on every fifth point, each network
+  // starting at another one, so lines that lie on top of each other still
+  // show every marker.
+  const auto style = [&configs](const Config& c) {
     const int init = c.init_name == "N(0, 0.01²)" ? 0 : c.init_name == "N(0, 1)" ? 2 : 1;
-    const hnn::plot::Color colours[] = {hnn::plot::palette(0), hnn::plot::palette(2),
-                                        hnn::plot::palette(3)};
-    auto s = hnn::plot::Style().color(colours[init]).markers(3);
-    if (c.act == Act::relu) s.dashed("7 4");
-    if (c.act == Act::sigmoid) s.dashed("2 3");
-    return s;
+    const plot::Color colours[] = {plot::palette(0), plot::palette(2), plot::palette(3)};
+    auto s = plot::Style().color(colours[init]);
+    if (c.act == Act::sigmoid) s.dashed("2 3").markers(3, plot::Marker::circle);
+    if (c.act == Act::tanh) s.markers(3.5, plot::Marker::square);
+    if (c.act == Act::relu) s.dashed("7 4").markers(3.5, plot::Marker::triangle);
+    std::size_t k = 0;  // c is the k-th of the nine
+    while (k + 1 < configs.size() && configs[k].name() != c.name())
+      ++k;
+    return s.marker_every(5, int(k % 5));
   };
+  const auto every_point = [&style](const Config& c) { return style(c).marker_every(1); };
   const auto& sigmoid = configs[1];
   const auto& tanh = configs[4];
   const auto& relu = configs[7];
 
-  hnn::plot::Chart by_activation("Each activation with its usual initialisation");
+  plot::Chart by_activation("Each activation with its usual initialisation");
   by_activation.x_label("Dense layer (1 = input side, 10 = output side)")
       .y_label("‖∂L/∂W‖ at initialisation")
       .log_y()
-      .legend(hnn::plot::Legend::bottom_right)
+      .legend(plot::Legend::bottom_right)
       .size(520, 360);
   by_activation.line(sigmoid.name(), layers, sigmoid.grad_norms,
-                     hnn::plot::Style().color(hnn::plot::palette(1)).markers(3));
+                     plot::Style().color(plot::palette(1)).markers(3));
   by_activation.line(tanh.name(), layers, tanh.grad_norms,
-                     hnn::plot::Style().color(hnn::plot::palette(4)).markers(3));
+                     plot::Style().color(plot::palette(4)).markers(3));
   by_activation.line(relu.name(), layers, relu.grad_norms,
-                     hnn::plot::Style().color(hnn::plot::palette(2)).markers(3));
+                     plot::Style().color(plot::palette(2)).markers(3));
 
-  hnn::plot::Chart by_init("tanh (solid) and ReLU (dashed), three initialisations");
+  plot::Chart by_init("tanh (solid) and ReLU (dashed), three initialisations");
   by_init.x_label("Dense layer (1 = input side, 10 = output side)")
       .y_label("‖∂L/∂W‖ at initialisation")
       .log_y()
-      .legend(hnn::plot::Legend::outside)
+      .legend(plot::Legend::outside)
       .size(620, 360);
   for (const auto& c : configs)
-    if (c.act != Act::sigmoid) by_init.line(c.name(), layers, c.grad_norms, style(c));
+    if (c.act != Act::sigmoid) by_init.line(c.name(), layers, c.grad_norms, every_point(c));
 
-  hnn::plot::Figure gradients(2, "Gradient norm per layer of a 10-layer network, before training");
+  plot::Figure gradients(2, "Gradient norm per layer of a 10-layer network, before training");
   gradients.add(by_activation).add(by_init);
   const auto gradients_file = (out / "vanishing_gradients.svg").string();
   gradients.save(gradients_file);
 
+  // One panel per activation, its three initialisations together, on one
+  // shared log axis so that the panels compare.
+  const std::pair<Act, const char*> activations[] = {
+      {Act::sigmoid, "sigmoid"}, {Act::tanh, "tanh"}, {Act::relu, "ReLU"}};
   std::vector<double> hidden;
   for (int k = 1; k < depth; ++k)
     hidden.push_back(k);
-  hnn::plot::Chart spread_chart("The forward signal: spread of each hidden layer's output");
-  spread_chart.x_label("hidden layer").y_label("std of f(Z) over the batch").log_y();
-  spread_chart.legend(hnn::plot::Legend::outside).size(700, 380);
+  double spread_lo = 1, spread_hi = 1;
   for (const auto& c : configs)
-    spread_chart.line(c.name(), hidden, c.spread, style(c));
+    for (double v : c.spread) {
+      spread_lo = std::min(spread_lo, v);
+      spread_hi = std::max(spread_hi, v);
+    }
+  plot::Figure spread_figure(3,
+                             "The forward signal at initialisation: spread of each hidden "
+                             "layer's output");
+  for (const auto& [act, label] : activations) {
+    plot::Chart panel(label);
+    panel.x_label("hidden layer").y_label("std of f(Z) over the batch").log_y();
+    panel.y_range(std::pow(10.0, std::floor(std::log10(spread_lo))),
+                  std::pow(10.0, std::ceil(std::log10(spread_hi))));
+    panel.legend(plot::Legend::bottom_left).size(400, 360);
+    for (const auto& c : configs)
+      if (c.act == act) panel.line(c.name(), hidden, c.spread, every_point(c));
+    spread_figure.add(panel);
+  }
   const auto spread_file = (out / "activation_spread.svg").string();
-  spread_chart.save(spread_file);
+  spread_figure.save(spread_file);
 
+  // Training: one panel per activation (each with its own loss axis), and a
+  // close-up of the networks that never leave ln 3, how far above it they stay.
   std::ostringstream title;
-  title << "Which deep networks learn: plain SGD, η = " << learning_rate;
-  hnn::plot::Chart training(title.str());
-  training.x_label("epoch").y_label("training loss").log_y().legend(hnn::plot::Legend::outside);
-  training.size(700, 380).hline(std::log(3.0), "ln 3: guessing");
-  for (const auto& c : configs)
-    training.line(c.name() + (c.loss.size() < std::size_t(epochs) ? " (diverged)" : ""), c.loss,
-                  style(c).markers(0));
+  title << "Which deep networks learn: training loss per epoch, plain SGD, η = " << learning_rate;
+  plot::Figure training(2, title.str());
+  std::vector<const Config*> guessing;  // the networks whose loss stays within 0.2 of ln 3
+  for (const auto& [act, label] : activations) {
+    plot::Chart panel(label);
+    panel.x_label("epoch").y_label("training loss").log_y().x_range(-1, epochs + 1);
+    panel.legend(act == Act::relu ? plot::Legend::top_right : plot::Legend::bottom_left);
+    panel.size(480, 340).hline(std::log(3.0), "ln 3: guessing");
+    for (const auto& c : configs) {
+      if (c.act != act) continue;
+      if (!c.diverged()) {
+        panel.line(c.name(), c.loss, style(c));
+        const auto [lo, hi] = std::minmax_element(c.loss.begin() + 2, c.loss.end());
+        if (*lo > std::log(3.0) - 0.2 && *hi < std::log(3.0) + 0.2) guessing.push_back(&c);
+        continue;
+      }
+      // The loss of each batch until it overflowed, with a cross at the last
+      // finite one, and a note of what came next.
+      panel.line(c.name() + " (diverged)", c.batch_end, c.batch_loss,
+                 style(c).markers(5, plot::Marker::cross).marker_every(1));
+      panel.annotate(c.batch_end.back(), c.batch_loss.back(),
+                     "loss " + times_ten(c.batch_loss.back()) + ", then NaN", plot::palette(3));
+    }
+    training.add(panel);
+  }
+  plot::Chart close_up("The networks that stay near ln 3, close up");
+  close_up.x_label("epoch").y_label("training loss − ln 3").log_y().x_range(-1, epochs + 1);
+  close_up.legend(plot::Legend::top_right).size(480, 340);
+  for (const Config* c : guessing) {
+    std::vector<double> above;
+    for (double l : c->loss)
+      above.push_back(l - std::log(3.0));
+    close_up.line(c->name(), above, style(*c));
+  }
+  training.add(close_up);
   const auto training_file = (out / "deep_training.svg").string();
   training.save(training_file);
+  // The numbers of the close-up.
+  std::cout << "\nthe networks that stay near ln 3: training loss − ln 3 from epoch 3 on\n";
+  for (const Config* c : guessing) {
+    const auto [lo, hi] = std::minmax_element(c->loss.begin() + 2, c->loss.end());
+    std::cout << "  " << pad(c->name(), 22) << sci(*lo - std::log(3.0)) << " to "
+              << sci(*hi - std::log(3.0)) << '\n';
+  }
+  double apart = 0;  // tanh's and ReLU's small-weight networks: one curve
+  for (std::size_t e = 0; e < std::size_t(epochs); ++e)
+    apart = std::max(apart, std::abs(configs[3].loss[e] - configs[6].loss[e]));
+  std::cout << "  tanh and ReLU with " << configs[3].init_name
+            << ": their losses differ by at most " << sci(apart) << '\n';
+  for (const auto& c : configs)
+    if (c.diverged())
+      std::cout << "  " << c.name() << ": loss " << sci(c.batch_loss.back()) << " after "
+                << c.batch_loss.size() << " batch(es), then not finite\n";
 
-  hnn::plot::Chart skip_chart("With skip connections (solid) and without (dashed)");
+  plot::Chart skip_chart("With skip connections (solid) and without (dashed)");
   skip_chart.x_label("Dense layer (1 = input side, 10 = output side)")
       .y_label("‖∂L/∂W‖ at initialisation")
       .log_y()
-      .legend(hnn::plot::Legend::outside)
+      .legend(plot::Legend::outside)
       .size(700, 380);
-  const hnn::plot::Color skip_colours[] = {hnn::plot::palette(1), hnn::plot::palette(4),
-                                           hnn::plot::palette(2)};
+  const plot::Color skip_colours[] = {plot::palette(1), plot::palette(4), plot::palette(2)};
   for (std::size_t i = 0; i < 3; ++i) {
-    const auto colour = hnn::plot::Style().color(skip_colours[i]).markers(3);
+    const auto colour = plot::Style().color(skip_colours[i]).markers(3);
     skip_chart.line(skips[i].name() + ", residual", layers, skips[i].grad_norms, colour);
     skip_chart.line(plain[i]->name(), layers, plain[i]->grad_norms,
-                    hnn::plot::Style(colour).dashed("4 3"));
+                    plot::Style(colour).dashed("4 3"));
   }
   const auto skip_file = (out / "skip_connections.svg").string();
   skip_chart.save(skip_file);

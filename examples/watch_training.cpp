@@ -94,14 +94,17 @@ int main(int argc, char** argv) {
   curves.save(file("training_curves.svg"));
 
   // 2. The weights of the hidden layer (layer 2, 64 × 64) at several epochs,
-  // and the spread of every layer's weights over time.
+  // with the weights beyond the histogram's range counted on grey bands at
+  // its ends, and the spread of every layer's weights over time.
   plot::Chart histograms("Weights of the hidden layer (2.W, 64 × 64)");
-  histograms.x_label("weight").y_label("how many").size(520, 340);
+  histograms.x_label("weight (grey bands: all weights beyond the range)").y_label("how many");
+  histograms.size(620, 340).legend(plot::Legend::outside);
   const std::vector<int> shown = {0, 1, 10, 50, 150};
   for (std::size_t k = 0; k < shown.size(); ++k) {
     const auto& h = monitor->record(shown[k], "2.W").histogram;
     const auto colour = plot::viridis(0.9 * double(k) / double(shown.size() - 1));
     histograms.histogram("epoch " + std::to_string(shown[k]), h.edges(), h.values(),
+                         plot::Overflow{double(h.below), double(h.above)},
                          plot::Style().color(colour).width(1.5).fill(k == 0 ? 0.15 : 0));
   }
   plot::Chart spread("Spread of each layer's weights");

@@ -90,6 +90,7 @@
 #include "hnn/model/metrics.hpp"
 #include "hnn/model/monitor.hpp"
 #include "hnn/model/progress.hpp"
+#include "hnn/model/reduce_on_plateau.hpp"
 #include "hnn/model/sequential.hpp"
 #include "hnn/model/train.hpp"
 #include "hnn/model/training_state.hpp"
@@ -103,3 +104,4 @@
 
 #include "hnn/check/gradient_check.hpp"
 #include "hnn/check/model_check.hpp"
+#include "hnn/check/sanity_check.hpp"

@@ -20,7 +20,10 @@ Options:
                               passed on so CTest can report it as such.
   --expect "FILE=A|B|..."     FILE (a name, found among the checked files) must
                               hold series A, B, ... ("|" separates them: CMake
-                              would split a ";" list)
+                              would split a ";" list), and each of them must
+                              draw something (no legend entry without a curve)
+  --expect-text "FILE=A|B|..." FILE must show the texts A, B, ... (each the whole
+                              text of a <text>: a colour bar's label, a title)
   --check-vanishing           vanishing_gradients.svg (from
                               examples/vanishing_gradients) is among the files:
                               read the gradient norms off the picture itself,
@@ -72,6 +75,19 @@ def series_of(root):
             points.append((float(dot.get("cx")), float(dot.get("cy"))))
         found.setdefault(title.text.strip(), points)
     return found
+
+
+def drawn_series(root):
+    """The names of the series that draw at least one shape: a line, a marker, a bar."""
+    shapes = [SVG + tag for tag in ("polyline", "polygon", "circle", "rect", "line", "path")]
+    names = set()
+    for g in root.iter(SVG + "g"):
+        title = g.find(SVG + "title")
+        if g.get("class") != "series" or title is None:
+            continue
+        if any(shape.tag in shapes for shape in g.iter()):
+            names.add((title.text or "").strip())
+    return names
 
 
 def check_file(path, max_kb):
@@ -178,12 +194,12 @@ def check_vanishing(folder, roots):
 
 
 def main(argv):
-    paths, expects, run, run_args = [], [], None, []
+    paths, expects, expect_texts, run, run_args = [], [], [], None, []
     max_kb, vanishing = 400, False
     k = 0
     while k < len(argv):
         a = argv[k]
-        if a in ("--run", "--arg", "--expect", "--max-kb"):
+        if a in ("--run", "--arg", "--expect", "--expect-text", "--max-kb"):
             if k + 1 >= len(argv):
                 print("check_svg.py: %s needs a value" % a)
                 return 2
@@ -193,9 +209,10 @@ def main(argv):
                 run = value
             elif a == "--arg":
                 run_args.append(value)
-            elif a == "--expect":
-                name, _, series = value.partition("=")
-                expects.append((name, [s for s in series.split("|") if s]))
+            elif a in ("--expect", "--expect-text"):
+                name, _, items = value.partition("=")
+                (expects if a == "--expect" else expect_texts).append(
+                    (name, [s for s in items.split("|") if s]))
             else:
                 max_kb = int(value)
             continue
@@ -244,9 +261,21 @@ def main(argv):
                 fail("%s: not among the checked files" % name)
                 continue
             have = series_of(roots[name])
+            drawn = drawn_series(roots[name])
             for s in wanted:
                 if s not in have:
                     fail("%s: no series %r (it has %s)" % (name, s, sorted(have)))
+                elif s not in drawn:
+                    fail("%s: series %r draws nothing (a legend entry without a curve)"
+                         % (name, s))
+        for name, wanted in expect_texts:
+            if name not in roots:
+                fail("%s: not among the checked files" % name)
+                continue
+            texts = set((t.text or "").strip() for t in roots[name].iter(SVG + "text"))
+            for s in wanted:
+                if s not in texts:
+                    fail("%s: no text %r" % (name, s))
         if vanishing:
             folder = paths[0] if os.path.isdir(paths[0]) else os.path.dirname(paths[0])
             check_vanishing(folder, roots)

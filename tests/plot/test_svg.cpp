@@ -53,10 +53,13 @@ plot::Chart everything() {
   plot::Chart c("Loss & accuracy <test>");
   c.x_label("epoch").y_label("loss \"L\"").log_y().legend(plot::Legend::outside);
   c.line("train", {1.0, 0.5, 0.25, 0.125});
-  c.line("validation", {1.1, 0.6, 0.4, 0.35}, plot::Style().dashed().markers(3));
-  c.scatter("best", {3.0}, {0.4}, plot::Style().outline(plot::black));
-  c.histogram("counts", {1, 2, 3}, {0.2, 0.3}, plot::Style().fill(0.2));
+  c.line("validation", {1.1, 0.6, 0.4, 0.35},
+         plot::Style().dashed().markers(3, plot::Marker::diamond).marker_every(2, 1));
+  c.scatter("best", {3.0}, {0.4},
+            plot::Style().outline(plot::black).markers(4, plot::Marker::cross));
+  c.histogram("counts", {1, 2, 3}, {0.2, 0.3}, plot::Overflow{0.1, 0.4}, plot::Style().fill(0.2));
   c.hline(0.3, "goal");
+  c.annotate(2, 0.5, "a <note>");
   plot::Raster r(2, 2, plot::viridis(0.5));
   c.image(r, 1, 4, 0.1, 1.0).colorbar(plot::viridis, 0, 1, "density");
   return c;
@@ -245,6 +248,117 @@ TEST_CASE("plot: a raster is a background and one path per other colour, runs me
   CHECK(h(0, 3) == plot::black);
 }
 
+TEST_CASE("plot: an arrow is a shaft up to its head and a head whose tip is the end") {
+  plot::Svg doc(100, 100);
+  doc.arrow(10, 50, 90, 50, "#000000", 2, "", 10);  // 10 px head, 9 px wide
+  const std::string s = doc.str();
+  CHECK(s.find("<g class=\"arrow\">") != std::string::npos);
+  CHECK(s.find("<line x1=\"10\" y1=\"50\" x2=\"80\" y2=\"50\"") != std::string::npos);
+  CHECK(s.find("<polygon points=\"90,50 80,54.5 80,45.5\" fill=\"#000000\"/>") !=
+        std::string::npos);
+  plot::Svg up(100, 100);
+  up.arrow(50, 90, 50, 20, "#d62728", 1.5, "4 3", 8);  // upwards: the head points to y = 20
+  CHECK(up.str().find("points=\"50,20 53.6,28 46.4,28\"") != std::string::npos);
+  CHECK(up.str().find("stroke-dasharray=\"4 3\"") != std::string::npos);
+  CHECK_THROWS_AS(doc.arrow(5, 5, 5, 5, "#000000"), hnn::ArgumentError);
+
+  plot::Svg boxes(100, 100);
+  boxes.rect(10, 10, 80, 30, "#ffffff", "#444444", 1, 6);
+  boxes.rect(10, 50, 80, 30, "#ffffff");
+  CHECK(boxes.str().find("<rect x=\"10\" y=\"10\" width=\"80\" height=\"30\" rx=\"6\"") !=
+        std::string::npos);
+  CHECK(count(boxes.str(), " rx=") == 1);  // square corners unless asked
+}
+
+TEST_CASE("plot: markers of every shape, on every point or every k-th") {
+  // The plot area of a 480 × 320 chart without labels is (52, 10) to (464, 294).
+  const auto chart = [](plot::Style style) {
+    plot::Chart c;
+    c.x_range(0, 1).y_range(0, 1).legend(plot::Legend::none).grid(false);
+    c.line("m", {0.0, 0.25, 0.5, 0.75, 1.0}, {0.5, 0.5, 0.5, 0.5, 0.5}, style);
+    return c.svg();
+  };
+  CHECK(count(chart(plot::Style().markers(3)), "<circle") == 5);
+  CHECK(count(chart(plot::Style().markers(3).marker_every(2)), "<circle") == 3);  // 0, 2, 4
+  const std::string odd = chart(plot::Style().markers(3).marker_every(2, 1));     // 1, 3
+  CHECK(count(odd, "<circle") == 2);
+  CHECK(odd.find("<circle cx=\"155\" cy=\"152\"") != std::string::npos);
+  CHECK(odd.find("<circle cx=\"361\" cy=\"152\"") != std::string::npos);
+  // A square of the circle's area: side √π · 3 = 5.3 px, centred on (52, 152).
+  const std::string square = chart(plot::Style().markers(3, plot::Marker::square).marker_every(4));
+  CHECK(count(square, "<polygon") == 2);
+  CHECK(square.find("<polygon points=\"49.3,149.3 54.7,149.3 54.7,154.7 49.3,154.7\"") !=
+        std::string::npos);
+  CHECK(count(chart(plot::Style().markers(3, plot::Marker::triangle)), "<polygon") == 5);
+  CHECK(count(chart(plot::Style().markers(3, plot::Marker::diamond)), "<polygon") == 5);
+
+  // A triangle is centred on its centroid; a cross has 12 corners.
+  plot::Svg doc(20, 20);
+  plot::detail::marker(doc, plot::Marker::triangle, 10, 10, 3, "#ff0000");
+  const std::string t = doc.str();
+  const auto at = t.find("points=\"") + 8;
+  std::istringstream corners(t.substr(at, t.find('"', at) - at));
+  double sx = 0, sy = 0;
+  for (std::string pair; corners >> pair;) {
+    sx += std::stod(pair.substr(0, pair.find(',')));
+    sy += std::stod(pair.substr(pair.find(',') + 1));
+  }
+  CHECK(sx / 3 == doctest::Approx(10).epsilon(0.01));
+  CHECK(sy / 3 == doctest::Approx(10).epsilon(0.01));
+  plot::Svg cross(20, 20);
+  plot::detail::marker(cross, plot::Marker::cross, 10, 10, 3, "");
+  const std::string x = cross.str().substr(cross.str().find("<polygon"));
+  CHECK(count(x, ",") == 12);
+  CHECK(x.find("fill=") == std::string::npos);  // the enclosing group fills it
+
+  // Scatter points and legend entries take the shape too.
+  plot::Chart c;
+  c.scatter("crosses", {1.0, 2.0}, {1.0, 2.0}, plot::Style().markers(4, plot::Marker::cross));
+  CHECK(count(c.svg(), "<polygon") == 3);  // two points and the legend's
+  CHECK(count(c.svg(), "<circle") == 0);
+}
+
+TEST_CASE("plot: notes sit beside their data point and do not move the axes") {
+  plot::Chart c;
+  c.x_range(0, 1).y_range(0, 1).legend(plot::Legend::none);
+  c.annotate(0.5, 0.5, "right of (0.5, 0.5)")
+      .annotate(0.5, 0.5, "left", plot::rgb(0xd62728), plot::Svg::Anchor::end)
+      .annotate(0.5, 0.5, "above", plot::black, plot::Svg::Anchor::middle)
+      .annotate(2, 0.5, "outside the axes");
+  const std::string s = c.svg();  // (0.5, 0.5) is page (258, 152)
+  CHECK(s.find("<text x=\"264\" y=\"156\" font-size=\"11\">right of (0.5, 0.5)</text>") !=
+        std::string::npos);
+  CHECK(s.find("<text x=\"252\" y=\"156\" font-size=\"11\" text-anchor=\"end\" "
+               "fill=\"#d62728\">left</text>") != std::string::npos);
+  CHECK(s.find("<text x=\"258\" y=\"144\" font-size=\"11\" text-anchor=\"middle\" "
+               "fill=\"#000000\">above</text>") != std::string::npos);
+  CHECK(s.find("outside the axes") == std::string::npos);
+}
+
+TEST_CASE("plot: a histogram's out-of-range counts are bars on labelled bands") {
+  // Bins [−1, 0) and [0, 1]; 2 values below −1 and 5 above 1. With x in
+  // [−6, 6] and y in [0, 10]: page x = 52 + (x + 6)/12 · 412, y = 294 − 28.4 y.
+  plot::Chart c;
+  c.x_range(-6, 6).y_range(0, 10).legend(plot::Legend::none);
+  c.histogram("h", {-1, 0, 1}, {3, 4}, plot::Overflow{2, 5});
+  c.histogram("same edges", {-1, 0, 1}, {1, 1}, plot::Overflow{0, 1});
+  const std::string s = c.svg();
+  // The underflow bar covers [−5, −2] (three bins, one bin's gap below −1);
+  // the overflow bar [2, 5].
+  CHECK(s.find("points=\"86.3,294 86.3,237.2 189.3,237.2 189.3,294\"") != std::string::npos);
+  CHECK(s.find("points=\"326.7,294 326.7,152 429.7,152 429.7,294\"") != std::string::npos);
+  CHECK(count(s, "<polyline") == 6);  // per histogram: the bins and two bars
+  // One band per side, however many histograms share it, each labelled.
+  CHECK(count(s, "fill=\"#eeeeee\"") == 2);
+  CHECK(s.find(">&lt; −1</text>") != std::string::npos);
+  CHECK(s.find(">&gt; 1</text>") != std::string::npos);
+  // No x tick labels beyond the edges: of −6, −4, … 6 only 0 is a value of the bins.
+  const auto ticks = s.substr(s.find("class=\"tick-labels\""));
+  const std::string x_tick = " font-size=\"11\" text-anchor=\"middle\">";
+  CHECK(ticks.find("x=\"258\" y=\"311\"" + x_tick + "0</text>") != std::string::npos);
+  CHECK(count(ticks.substr(0, ticks.find("</g>")), x_tick) == 1);
+}
+
 TEST_CASE("plot: mistakes are reported with the series or setting named") {
   plot::Chart c;
   hnn_test::check_throws_with<hnn::ArgumentError>(
@@ -262,6 +376,8 @@ TEST_CASE("plot: mistakes are reported with the series or setting named") {
   CHECK_THROWS_AS(plot::Raster(0, 3), hnn::ArgumentError);
   CHECK_THROWS_AS(plot::Figure(0), hnn::ArgumentError);
   CHECK_THROWS_AS(plot::Figure().svg(), hnn::ArgumentError);
+  hnn_test::check_throws_with<hnn::ArgumentError>([] { plot::Style().marker_every(0); },
+                                                  "marker_every");
   plot::Chart log;
   log.log_y().y_range(0, 10);
   hnn_test::check_throws_with<hnn::ArgumentError>([&] { (void)log.svg(); }, "log axis");
@@ -297,6 +413,11 @@ TEST_CASE("plot: charts and figures are well-formed XML holding their series") {
   CHECK(both.error == "");
   CHECK(both.series == std::vector<std::string>{"train", "validation", "best", "counts", "only"});
   CHECK(parse_xml("<svg><g></svg>").error != "");  // the parser does catch mistakes
+  plot::Svg graph(200, 100);
+  graph.rect(10, 10, 60, 30, "#ffffff", "#444444", 1, 5);
+  graph.arrow(70, 25, 150, 25, "#1f77b4");
+  graph.text(110, 20, "Z₁ (h × n)", 11, plot::Svg::Anchor::middle);
+  CHECK(parse_xml(graph.str()).error == "");
 #else
   MESSAGE("built without libexpat: XML well-formedness is checked by tests/plot/check_svg.py");
 #endif

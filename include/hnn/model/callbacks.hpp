@@ -39,24 +39,34 @@
 
 namespace hnn {
 
+/// Code the training loop runs at fixed points of training; every hook does nothing by default.
 template <typename Scalar>
 class Callback {
  public:
   Callback() = default;
+  /// Copies the base (which holds nothing).
   Callback(const Callback&) = default;
+  /// Assigns the base.
   Callback& operator=(const Callback&) = default;
   virtual ~Callback() = default;
+  /// Before the first epoch.
   virtual void on_train_begin(TrainingState<Scalar>&) {}
+  /// At the start of every epoch.
   virtual void on_epoch_begin(TrainingState<Scalar>&) {}
+  /// After every batch's optimizer step, with the batch's loss.
   virtual void on_batch_end(TrainingState<Scalar>&, double /*batch_loss*/) {}
+  /// After every epoch, once its loss and metrics are recorded.
   virtual void on_epoch_end(TrainingState<Scalar>&) {}
+  /// After every callback's on_epoch_end, when the epoch's state is final.
   virtual void on_epoch_complete(TrainingState<Scalar>&) {}
+  /// After the last epoch, or the epoch a callback stopped training in.
   virtual void on_train_end(TrainingState<Scalar>&) {}
 
-  // For checkpoints: adds this callback's state to `position`, each name
-  // prefixed with `prefix`; load_state takes it back (after on_train_begin).
+  /// For checkpoints: adds this callback's state to `position`, names prefixed with `prefix`.
+  // load_state takes it back (after on_train_begin).
   virtual void save_state(TrainingPosition<Scalar>& /*position*/,
                           const std::string& /*prefix*/) const {}
+  /// Takes back what save_state() added, after on_train_begin.
   virtual void load_state(TrainingState<Scalar>& /*state*/,
                           const TrainingPosition<Scalar>& /*position*/,
                           const std::string& /*prefix*/) {}
@@ -77,17 +87,18 @@ TrainingPosition<Scalar> TrainingState<Scalar>::position() const {
   return p;
 }
 
-// The last value of a history series ("val_loss").
+/// The last value of a history series ("val_loss").
 inline double last(const History& h, const std::string& name) {
   const auto& s = h[name];
   if (s.empty()) throw ArgumentError("History: series \"" + name + "\" is empty");
   return s.back();
 }
 
-// Runs a function after every epoch.
+/// Runs a function after every epoch.
 template <typename Scalar>
 class EpochCallback : public Callback<Scalar> {
  public:
+  /// A callback that calls `f` after every epoch.
   explicit EpochCallback(std::function<void(TrainingState<Scalar>&)> f) : f_(std::move(f)) {}
   void on_epoch_end(TrainingState<Scalar>& s) override { f_(s); }
 
@@ -95,28 +106,50 @@ class EpochCallback : public Callback<Scalar> {
   std::function<void(TrainingState<Scalar>&)> f_;
 };
 
-// Watches a series (by default "val_loss") and remembers the best epoch.
-// Shared by EarlyStopping and Checkpoint.
+/// How far a value v must beat the best to count as an improvement (δ = min_delta).
+// PyTorch's threshold_mode "abs" and "rel":
+//   absolute:  v < best − δ          (v > best + δ when higher is better)
+//   relative:  v < best · (1 − δ)    (v > best · (1 + δ))
+enum class ThresholdMode { absolute, relative };
+
+/// Watches a series (by default "val_loss") and remembers the best epoch.
+// Shared by EarlyStopping, Checkpoint and ReduceLROnPlateau.
 class BestTracker {
  public:
-  BestTracker(std::string monitor, double min_delta, bool higher_is_better)
-      : monitor_(std::move(monitor)), min_delta_(min_delta), higher_(higher_is_better) {
+  /// Tracks `monitor`; an improvement must beat the best by min_delta, as `mode` says.
+  BestTracker(std::string monitor, double min_delta, bool higher_is_better,
+              ThresholdMode mode = ThresholdMode::absolute)
+      : monitor_(std::move(monitor)),
+        min_delta_(min_delta),
+        higher_(higher_is_better),
+        relative_(mode == ThresholdMode::relative) {
     check_at_least(monitor_, "min_delta", min_delta, 0);
   }
-  // Returns true when the latest value improves on the best by more than min_delta.
+  /// Returns true when the latest value improves on the best by more than min_delta.
   bool improved(const History& h) {
     if (!h.has(monitor_)) {
+      std::string recorded;
+      for (const auto& name : h.names())
+        recorded += (recorded.empty() ? "" : ", ") + name;
       throw ArgumentError("monitor \"" + monitor_ +
-                          "\" is not recorded (validation data or that metric missing?)");
+                          "\" is not recorded (validation data or that metric missing?); the "
+                          "History has: " +
+                          recorded);
     }
     const double v = last(h, monitor_);
-    const bool better = higher_ ? v > best_ + min_delta_ : v < best_ - min_delta_;
+    const bool better =
+        relative_ ? (higher_ ? v > best_ * (1 + min_delta_) : v < best_ * (1 - min_delta_))
+                  : (higher_ ? v > best_ + min_delta_ : v < best_ - min_delta_);
     if (better) best_ = v;
     return better;
   }
+  /// The best value so far.
   double best() const { return best_; }
+  /// Sets the best value (when resuming).
   void set_best(double best) { best_ = best; }
+  /// The series watched.
   const std::string& monitor() const { return monitor_; }
+  /// Forgets the best value.
   void reset() {
     best_ = higher_ ? -std::numeric_limits<double>::infinity()
                     : std::numeric_limits<double>::infinity();
@@ -126,15 +159,17 @@ class BestTracker {
   std::string monitor_;
   double min_delta_;
   bool higher_;
+  bool relative_;
   double best_ =
       higher_ ? -std::numeric_limits<double>::infinity() : std::numeric_limits<double>::infinity();
 };
 
-// Stops when `monitor` has not improved for `patience` epochs in a row (as
-// Keras does), and (by default) puts back the weights of the best epoch.
+/// Stops when `monitor` has not improved for `patience` epochs in a row (as Keras does).
+// By default it puts back the weights of the best epoch.
 template <typename Scalar>
 class EarlyStopping : public Callback<Scalar> {
  public:
+  /// Stops after `patience` epochs without an improvement of `monitor` by more than `min_delta`.
   explicit EarlyStopping(int patience = 5, std::string monitor = "val_loss", double min_delta = 0.0,
                          bool restore_best_weights = true, bool higher_is_better = false)
       : tracker_(std::move(monitor), min_delta, higher_is_better),
@@ -163,7 +198,8 @@ class EarlyStopping : public Callback<Scalar> {
   void on_train_end(TrainingState<Scalar>& s) override {
     if (restore_ && best_) s.model.copy_weights_from(*best_);
   }
-  int best_epoch() const { return best_epoch_; }  // from 0; −1 if none
+  int best_epoch() const { return best_epoch_; }  ///< the best epoch, from 0; −1 if none
+  /// The best value of the monitored series.
   double best_value() const { return tracker_.best(); }
 
   void save_state(TrainingPosition<Scalar>& p, const std::string& prefix) const override {
@@ -218,11 +254,12 @@ class EarlyStopping : public Callback<Scalar> {
   std::unique_ptr<Sequential<Scalar>> best_;
 };
 
-// Sets the optimizer's learning rate from a schedule at the start of every
-// epoch, relative to the rate it had when training began; records "lr".
+/// Sets the optimizer's learning rate from a schedule at the start of every epoch.
+// Relative to the rate it had when training began; records "lr".
 template <typename Scalar>
 class LearningRateScheduler : public Callback<Scalar> {
  public:
+  /// A scheduler that follows `schedule`.
   explicit LearningRateScheduler(Schedule schedule) : schedule_(std::move(schedule)) {}
   void on_train_begin(TrainingState<Scalar>& s) override { base_ = s.optimizer.learning_rate(); }
   void on_epoch_begin(TrainingState<Scalar>& s) override {
@@ -254,6 +291,7 @@ class LearningRateScheduler : public Callback<Scalar> {
   double base_ = 0;
 };
 
+/// Saves the model when `monitor` improves, or (resumable) a checkpoint every few epochs.
 // After every epoch in which `monitor` improves, copies the model's weights
 // (best_model()) and calls `save` with the model, e.g. to write it to a file
 // with hnn/io. With no monitor ("") it saves after every epoch.
@@ -266,13 +304,17 @@ class LearningRateScheduler : public Callback<Scalar> {
 template <typename Scalar>
 class Checkpoint : public Callback<Scalar> {
  public:
+  /// Saves the model after epoch `epoch`.
   using SaveFn = std::function<void(Sequential<Scalar>&, int epoch)>;
+  /// Saves everything a resumed run needs.
   using SaveStateFn = std::function<void(TrainingState<Scalar>&)>;
 
+  /// A checkpoint that keeps the best weights by `monitor` and hands them to `save`.
   explicit Checkpoint(SaveFn save = {}, std::string monitor = "val_loss",
                       bool higher_is_better = false)
       : save_(std::move(save)), tracker_(std::move(monitor), 0.0, higher_is_better) {}
 
+  /// A checkpoint that calls `save` every `every` epochs, once the epoch's state is final.
   static std::shared_ptr<Checkpoint> resumable(SaveStateFn save, int every = 1) {
     if (!save) throw ArgumentError("Checkpoint::resumable: no save function");
     if (every < 1) throw ArgumentError("Checkpoint::resumable: every must be >= 1");
@@ -295,9 +337,10 @@ class Checkpoint : public Callback<Scalar> {
     best_epoch_ = s.epoch;
     save_state_(s);
   }
-  // The weights at the last checkpoint (null before the first, and for a
-  // resumable checkpoint, which keeps nothing in memory).
+  /// The weights at the last checkpoint (null before the first).
+  // Also null for a resumable checkpoint, which keeps nothing in memory.
   const Sequential<Scalar>* best_model() const { return best_.get(); }
+  /// The epoch of the last checkpoint, from 0; −1 before the first.
   int best_epoch() const { return best_epoch_; }
 
  private:

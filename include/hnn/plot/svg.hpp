@@ -3,15 +3,20 @@
 // Pictures of training as SVG files, with no dependency: a chart is a few
 // hundred lines of text that any browser opens. Four pieces, bottom up:
 //
-//   Svg      an SVG document: rectangles, lines, polylines, circles, text,
-//            written as readable XML (the text of a picture can be read and
-//            diffed like code).
+//   Svg      an SVG document: rectangles, lines, arrows, polylines, circles,
+//            text, written as readable XML (the text of a picture can be read
+//            and diffed like code).
 //   Raster   a grid of colours (an image, a heat-map), drawn as one <path>
 //            per colour so that a 100 × 100 map stays a few tens of kilobytes.
-//   Chart    axes with ticks and labels, a title, lines, scatter points,
-//            histograms, reference lines, a legend, linear or log scales,
-//            rasters behind the data and a colour bar.
+//   Chart    axes with ticks and labels, a title, lines, scatter points
+//            (circles, squares, triangles, diamonds, crosses), histograms
+//            with their out-of-range counts, reference lines, notes, a
+//            legend, linear or log scales, rasters behind the data and a
+//            colour bar.
 //   Figure   several charts side by side, in rows.
+//
+// And beside them ValueGrid: a table of numbers as labelled, coloured cells
+// (the results of a search over two hyper-parameters).
 //
 //   hnn::plot::Chart chart("Loss");
 //   chart.x_label("epoch").y_label("loss").log_y();
@@ -47,14 +52,19 @@
 #include "hnn/core/types.hpp"
 
 namespace hnn {
+/// Pictures as SVG files: documents, rasters, charts, figures and tables of values.
 namespace plot {
 
 // ---------------------------------------------------------------------------
 // Colours
 
+/// A colour of 8-bit red, green and blue channels.
 struct Color {
-  std::uint8_t r = 0, g = 0, b = 0;
+  std::uint8_t r = 0;  ///< red, 0 … 255
+  std::uint8_t g = 0;  ///< green, 0 … 255
+  std::uint8_t b = 0;  ///< blue, 0 … 255
 
+  /// The colour as a CSS hex string.
   // "#1f77b4"
   std::string hex() const {
     static const char digits[] = "0123456789abcdef";
@@ -65,18 +75,23 @@ struct Color {
     }
     return s;
   }
+  /// Whether all three channels are equal.
   bool operator==(const Color& o) const { return r == o.r && g == o.g && b == o.b; }
+  /// Whether some channel differs.
   bool operator!=(const Color& o) const { return !(*this == o); }
+  /// An order by 0xRRGGBB, for colours as map keys.
   bool operator<(const Color& o) const {
     return std::uint32_t(r << 16 | g << 8 | b) < std::uint32_t(o.r << 16 | o.g << 8 | o.b);
   }
 };
 
+/// The colour written 0xRRGGBB in hex.
 // 0xRRGGBB → Color
 inline Color rgb(std::uint32_t hex) {
   return {std::uint8_t(hex >> 16 & 255), std::uint8_t(hex >> 8 & 255), std::uint8_t(hex & 255)};
 }
 
+/// A blend of two colours: a at t = 0, b at t = 1.
 // (1 − t) a + t b, per channel; t in [0, 1].
 inline Color mix(Color a, Color b, double t) {
   t = std::clamp(t, 0.0, 1.0);
@@ -86,18 +101,21 @@ inline Color mix(Color a, Color b, double t) {
   return {channel(a.r, b.r), channel(a.g, b.g), channel(a.b, b.b)};
 }
 
+/// White, 0xffffff.
 inline const Color white{255, 255, 255};
+/// Black, 0x000000.
 inline const Color black{0, 0, 0};
+/// Mid gray, 0x7f7f7f.
 inline const Color gray = rgb(0x7f7f7f);
 
-// The ten colours of matplotlib's "tab10" cycle: series k gets colour k mod 10.
+/// The ten colours of matplotlib's "tab10" cycle: series k gets colour k mod 10.
 inline Color palette(std::size_t k) {
   static const std::uint32_t tab10[] = {0x1f77b4, 0xff7f0e, 0x2ca02c, 0xd62728, 0x9467bd,
                                         0x8c564b, 0xe377c2, 0x7f7f7f, 0xbcbd22, 0x17becf};
   return rgb(tab10[k % 10]);
 }
 
-// A colour map takes t in [0, 1] to a colour.
+/// A colour map takes t in [0, 1] to a colour.
 using Colormap = std::function<Color(double)>;
 
 namespace detail {
@@ -111,13 +129,14 @@ inline Color interpolate(const std::vector<std::uint32_t>& stops, double t) {
 }
 }  // namespace detail
 
-// Perceptually uniform, dark purple (0) → yellow (1): matplotlib's viridis at nine points.
+/// Perceptually uniform, dark purple (0) → yellow (1): matplotlib's viridis at nine points.
 inline Color viridis(double t) {
   static const std::vector<std::uint32_t> stops = {0x440154, 0x472d7b, 0x3b528b, 0x2c728e, 0x21918c,
                                                    0x28ae80, 0x5ec962, 0xaddc30, 0xfde725};
   return detail::interpolate(stops, t);
 }
 
+/// A diverging colour map: blue (0) → white (½) → red (1).
 // Blue (0) → white (½) → red (1), ColorBrewer's RdBu reversed: for values with
 // a sign, such as weights, with 0 in the middle of the range.
 inline Color diverging(double t) {
@@ -126,7 +145,7 @@ inline Color diverging(double t) {
   return detail::interpolate(stops, t);
 }
 
-// White (0) → black (1).
+/// White (0) → black (1).
 inline Color grays(double t) {
   return mix(white, black, t);
 }
@@ -211,27 +230,35 @@ inline std::string power_of_ten(int n) {
 // ---------------------------------------------------------------------------
 // Svg: the document
 
+/// An SVG document, built shape by shape and written as readable XML.
 class Svg {
  public:
+  /// An empty document of width × height pixels; ArgumentError unless both are > 0.
   Svg(double width, double height) : width_(width), height_(height) {
     if (!(width > 0 && height > 0)) throw ArgumentError("plot::Svg: width and height must be > 0");
   }
 
+  /// The document's width in pixels.
   double width() const { return width_; }
+  /// The document's height in pixels.
   double height() const { return height_; }
 
-  // A fresh id for clip paths ("clip3"): unique within the document.
+  /// A fresh id for clip paths ("clip3"): unique within the document.
   std::string new_id(const std::string& prefix) { return prefix + std::to_string(++ids_); }
 
+  /// A rectangle; `radius` rounds its corners.
   void rect(double x, double y, double w, double h, const std::string& fill,
-            const std::string& stroke = "none", double stroke_width = 1) {
-    body_ += "<rect x=\"" + n(x) + "\" y=\"" + n(y) + "\" width=\"" + n(w) + "\" height=\"" + n(h) +
-             "\" fill=\"" + fill + '"';
+            const std::string& stroke = "none", double stroke_width = 1, double radius = 0) {
+    body_ +=
+        "<rect x=\"" + n(x) + "\" y=\"" + n(y) + "\" width=\"" + n(w) + "\" height=\"" + n(h) + '"';
+    if (radius > 0) body_ += " rx=\"" + n(radius) + '"';
+    body_ += " fill=\"" + fill + '"';
     if (stroke != "none")
       body_ += " stroke=\"" + stroke + "\" stroke-width=\"" + n(stroke_width) + '"';
     body_ += "/>\n";
   }
 
+  /// A straight line from (x1, y1) to (x2, y2); `dash` is an SVG dash pattern.
   void line(double x1, double y1, double x2, double y2, const std::string& stroke,
             double stroke_width = 1, const std::string& dash = "") {
     body_ += "<line x1=\"" + n(x1) + "\" y1=\"" + n(y1) + "\" x2=\"" + n(x2) + "\" y2=\"" + n(y2) +
@@ -240,7 +267,7 @@ class Svg {
     body_ += "/>\n";
   }
 
-  // An open line through the points; `fill` closes it into a polygon.
+  /// An open line through the points; `fill` closes it into a polygon.
   void polyline(const std::vector<std::pair<double, double>>& points, const std::string& stroke,
                 double stroke_width, const std::string& dash = "", const std::string& fill = "none",
                 double fill_opacity = 1) {
@@ -255,15 +282,47 @@ class Svg {
     body_ += "/>\n";
   }
 
-  // A circle; fill and stroke may come from an enclosing group instead ("").
+  /// A line from (x1, y1) to (x2, y2) ending in a filled triangular head whose
+  /// tip is at (x2, y2): `head` px long, 0.9 · head wide. The shaft stops at
+  /// the head's base, so a wide shaft does not poke through the tip.
+  void arrow(double x1, double y1, double x2, double y2, const std::string& stroke,
+             double stroke_width = 1.5, const std::string& dash = "", double head = 9) {
+    const double dx = x2 - x1, dy = y2 - y1, length = std::hypot(dx, dy);
+    if (!(length > 0)) throw ArgumentError("plot::Svg::arrow: the two ends are the same point");
+    const double ux = dx / length, uy = dy / length;  // along the arrow
+    const double h = std::min(head, length), bx = x2 - h * ux, by = y2 - h * uy;
+    const double half = 0.45 * h;  // half the head's width, across (−uy, ux)
+    body_ += "<g class=\"arrow\">\n";
+    line(x1, y1, bx, by, stroke, stroke_width, dash);
+    polygon({{x2, y2}, {bx - half * uy, by + half * ux}, {bx + half * uy, by - half * ux}}, stroke);
+    body_ += "</g>\n";
+  }
+
+  /// A closed, filled shape through the points; fill and stroke may come
+  /// from an enclosing group instead ("").
+  void polygon(const std::vector<std::pair<double, double>>& points, const std::string& fill = "",
+               const std::string& stroke = "", double stroke_width = 1) {
+    body_ += "<polygon points=\"";
+    for (std::size_t k = 0; k < points.size(); ++k)
+      body_ += (k ? " " : "") + n(points[k].first) + ',' + n(points[k].second);
+    body_ += '"';
+    if (!fill.empty()) body_ += " fill=\"" + fill + '"';
+    if (!stroke.empty())
+      body_ += " stroke=\"" + stroke + "\" stroke-width=\"" + n(stroke_width) + '"';
+    body_ += "/>\n";
+  }
+
+  /// A circle; fill and stroke may come from an enclosing group instead ("").
   void circle(double cx, double cy, double r, const std::string& fill = "") {
     body_ += "<circle cx=\"" + n(cx) + "\" cy=\"" + n(cy) + "\" r=\"" + n(r) + '"';
     if (!fill.empty()) body_ += " fill=\"" + fill + '"';
     body_ += "/>\n";
   }
 
+  /// Where a text's (x, y) is: at its start, its middle or its end.
   enum class Anchor { start, middle, end };
 
+  /// A line of text at (x, y), escaped for XML.
   // Text whose baseline starts (or is centred, or ends) at (x, y); `rotate`
   // degrees about that point (−90 for a y-axis label).
   void text(double x, double y, const std::string& s, double size = 12,
@@ -278,19 +337,20 @@ class Svg {
     body_ += '>' + detail::xml_escape(s) + "</text>\n";
   }
 
-  // A group; `attributes` are written as they are (escape values yourself).
+  /// Opens a group; `attributes` are written as they are (escape values yourself).
   void open_group(const std::string& attributes = "") {
     body_ += attributes.empty() ? "<g>\n" : "<g " + attributes + ">\n";
   }
+  /// Closes the group opened last.
   void close_group() { body_ += "</g>\n"; }
 
-  // A <title> for the enclosing element: its name, shown on mouse-over.
+  /// A `<title>` for the enclosing element: its name, shown on mouse-over.
   void title(const std::string& s) { body_ += "<title>" + detail::xml_escape(s) + "</title>\n"; }
 
-  // Anything else, written as it is.
+  /// Anything else, written as it is.
   void raw(const std::string& xml) { body_ += xml; }
 
-  // The whole document.
+  /// The whole document.
   std::string str() const {
     return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" +
@@ -301,7 +361,7 @@ class Svg {
            body_ + "</svg>\n";
   }
 
-  // Writes the document to `path` (atomically); FileError if that fails.
+  /// Writes the document to `path` (atomically); FileError if that fails.
   void save(const std::string& path) const { write_file_atomically(path, str()); }
 
  private:
@@ -312,22 +372,74 @@ class Svg {
   int ids_ = 0;
 };
 
+/// The shape of a marker: a dot on each point of a line, or a scatter point.
+enum class Marker { circle, square, triangle, diamond, cross };
+
+namespace detail {
+
+// A marker centred on (x, y) with the area of a circle of radius r, so that
+// shapes of the same r look equally heavy; filled with `fill`, or with the
+// enclosing group's fill when `fill` is "". A square of side s has
+// s² = π r²; an equilateral triangle of side a has (√3/4) a² = π r²; a
+// diamond of half-diagonal d has 2 d² = π r².
+inline void marker(Svg& svg, Marker shape, double x, double y, double r, const std::string& fill) {
+  const double pi = 3.14159265358979323846;
+  switch (shape) {
+    case Marker::circle:
+      svg.circle(x, y, r, fill);
+      return;
+    case Marker::square: {
+      const double h = 0.5 * std::sqrt(pi) * r;
+      svg.polygon({{x - h, y - h}, {x + h, y - h}, {x + h, y + h}, {x - h, y + h}}, fill);
+      return;
+    }
+    case Marker::triangle: {  // pointing up, centred on its centroid
+      const double a = std::sqrt(4 * pi / std::sqrt(3.0)) * r, c = a / std::sqrt(3.0);
+      svg.polygon({{x, y - c}, {x + a / 2, y + c / 2}, {x - a / 2, y + c / 2}}, fill);
+      return;
+    }
+    case Marker::diamond: {
+      const double d = std::sqrt(pi / 2) * r;
+      svg.polygon({{x, y - d}, {x + d, y}, {x, y + d}, {x - d, y}}, fill);
+      return;
+    }
+    case Marker::cross: {  // an ×: a plus sign of arm length 1.4 r and width 0.6 r, turned 45°
+      const double a = 1.4 * r, t = 0.3 * r;
+      const double plus[12][2] = {{t, a},   {t, t},   {a, t},   {a, -t}, {t, -t}, {t, -a},
+                                  {-t, -a}, {-t, -t}, {-a, -t}, {-a, t}, {-t, t}, {-t, a}};
+      std::vector<std::pair<double, double>> points;
+      for (const auto& p : plus)  // rotate by 45°: (u, v) → ((u − v)/√2, (u + v)/√2)
+        points.emplace_back(x + (p[0] - p[1]) / std::sqrt(2.0), y + (p[0] + p[1]) / std::sqrt(2.0));
+      svg.polygon(points, fill);
+      return;
+    }
+  }
+}
+
+}  // namespace detail
+
 // ---------------------------------------------------------------------------
 // Raster: a grid of colours
 
+/// A grid of colours (an image, a heat-map), row 0 on top.
 class Raster {
  public:
   Raster() = default;
-  // rows × cols cells; row 0 is the top row, as in an image.
+  /// rows × cols cells; row 0 is the top row, as in an image.
   Raster(int rows, int cols, Color fill = white)
       : rows_(rows), cols_(cols), cells_(std::size_t(std::max(0, rows * cols)), fill) {
     if (rows <= 0 || cols <= 0) throw ArgumentError("plot::Raster: rows and cols must be > 0");
   }
+  /// The number of rows.
   int rows() const { return rows_; }
+  /// The number of columns.
   int cols() const { return cols_; }
+  /// The cell in row r, column c; ArgumentError if there is none.
   Color& operator()(int r, int c) { return cells_[index(r, c)]; }
+  /// The cell in row r, column c, read-only; ArgumentError if there is none.
   const Color& operator()(int r, int c) const { return cells_[index(r, c)]; }
 
+  /// Draws the raster into the page rectangle (x, y, w, h) of `svg`.
   // Draws the raster into the page rectangle (x, y, w, h), in a group scaled
   // so that a cell is 1 × 1. The most common colour is one rectangle behind
   // everything; every other colour is one <path> of horizontal strokes, one
@@ -386,6 +498,7 @@ class Raster {
   std::vector<Color> cells_;
 };
 
+/// A Raster of `values`, coloured by a colour map over [lo, hi].
 // A heat-map of `values` (row 0 on top): each value v becomes
 // map((v − lo) / (hi − lo)), with t quantised to `levels` steps so that
 // neighbouring cells of nearly equal value merge into one rectangle.
@@ -501,38 +614,55 @@ inline std::vector<Tick> log_ticks(double lo, double hi) {
 // ---------------------------------------------------------------------------
 // Chart
 
+/// How a series is drawn: colour, width, dashes, markers, opacity, fill.
 // How a series is drawn. Unset colours come from palette(), in the order the
 // series were added.
 class Style {
  public:
+  /// The colour (otherwise the series' colour in palette()).
   Style& color(Color c) {
     color_ = c;
     return *this;
   }
+  /// The width of the line in pixels.
   Style& width(double w) {
     width_ = w;
     return *this;
   }
+  /// A dashed line.
   // An SVG dash pattern: "6 4" is 6 px on, 4 px off.
   Style& dashed(std::string pattern = "6 4") {
     dash_ = std::move(pattern);
     return *this;
   }
-  // A dot of this radius on every point (of a line), or the dots' size (of a scatter).
-  Style& markers(double radius = 3) {
+  /// A marker of this size (the radius of a circle of the same area) on every
+  /// point of a line, or the size of a scatter's points; `shape` tells them apart.
+  Style& markers(double radius = 3, Marker shape = Marker::circle) {
     radius_ = radius;
+    marker_ = shape;
     return *this;
   }
+  /// Markers on points first, first + step, first + 2·step, … of a line only:
+  /// lines that lie on top of each other stay distinguishable when each puts
+  /// its markers on other points (first = 0, 1, 2, … of the same step).
+  Style& marker_every(int step, int first = 0) {
+    if (step < 1 || first < 0)
+      throw ArgumentError("plot::Style::marker_every: need step >= 1, first >= 0");
+    marker_step_ = step;
+    marker_first_ = first;
+    return *this;
+  }
+  /// The opacity of the series, from 0 (invisible) to 1 (opaque).
   Style& opacity(double o) {
     opacity_ = o;
     return *this;
   }
-  // Fills the area under a histogram with this opacity.
+  /// Fills the area under a histogram with this opacity.
   Style& fill(double opacity) {
     fill_ = opacity;
     return *this;
   }
-  // An outline around scatter dots.
+  /// An outline around scatter dots.
   Style& outline(Color c, double width = 0.6) {
     outline_ = c;
     outline_width_ = width;
@@ -545,92 +675,114 @@ class Style {
   double width_ = 2;
   std::string dash_;
   double radius_ = 0;
+  Marker marker_ = Marker::circle;
+  int marker_step_ = 1, marker_first_ = 0;
   double opacity_ = 1;
   double fill_ = 0;
   std::optional<Color> outline_;
   double outline_width_ = 0;
 };
 
+/// Where a chart's legend goes: a corner of the plot, outside at the right, or nowhere.
 enum class Legend { top_right, top_left, bottom_right, bottom_left, outside, none };
 
+/// How many values of a histogram fell outside its edges.
+struct Overflow {
+  double below = 0;  ///< values < the first edge
+  double above = 0;  ///< values > the last edge
+};
+
+/// A chart: axes, a title, series, notes and a legend; saved alone or in a Figure.
 class Chart {
  public:
+  /// An empty chart with this title.
   explicit Chart(std::string title = "") : title_(std::move(title)) {}
 
+  /// The title above the plot.
   Chart& title(std::string t) {
     title_ = std::move(t);
     return *this;
   }
+  /// The label under the x axis.
   Chart& x_label(std::string t) {
     x_label_ = std::move(t);
     return *this;
   }
+  /// The label beside the y axis.
   Chart& y_label(std::string t) {
     y_label_ = std::move(t);
     return *this;
   }
+  /// A logarithmic x axis (or, with false, a linear one).
   Chart& log_x(bool on = true) {
     x_.log = on;
     return *this;
   }
+  /// A logarithmic y axis (or, with false, a linear one).
   Chart& log_y(bool on = true) {
     y_.log = on;
     return *this;
   }
-  // Fixes the range of an axis (otherwise it fits the data).
+  /// Fixes the range of the x axis (otherwise it fits the data).
   Chart& x_range(double lo, double hi) {
     x_.set(lo, hi, "x_range");
     return *this;
   }
+  /// Fixes the range of the y axis (otherwise it fits the data).
   Chart& y_range(double lo, double hi) {
     y_.set(lo, hi, "y_range");
     return *this;
   }
-  // The size of the picture when saved on its own (pixels).
+  /// The size of the picture when saved on its own (pixels).
   Chart& size(double width, double height) {
     if (!(width > 0 && height > 0)) throw ArgumentError("plot::Chart::size: must be > 0");
     width_ = width;
     height_ = height;
     return *this;
   }
+  /// The width of the picture when saved on its own (pixels).
   double width() const { return width_; }
+  /// The height of the picture when saved on its own (pixels).
   double height() const { return height_; }
+  /// Where the legend goes: a corner of the plot, outside at the right, or nowhere.
   Chart& legend(Legend where) {
     legend_ = where;
     return *this;
   }
+  /// Whether to draw axes, ticks and grid.
   // No axes, ticks or grid: for images.
   Chart& axes(bool on) {
     axes_ = on;
     return *this;
   }
+  /// Whether to draw grid lines at the ticks.
   Chart& grid(bool on) {
     grid_ = on;
     return *this;
   }
-  // One unit on x as long as one unit on y (maps of the plane).
+  /// One unit on x as long as one unit on y (maps of the plane).
   Chart& equal_aspect(bool on = true) {
     equal_aspect_ = on;
     return *this;
   }
 
-  // A line through (x_k, y_k).
+  /// A line through (x_k, y_k).
   Chart& line(std::string name, std::vector<double> x, std::vector<double> y, Style style = {}) {
     return add(Kind::line, std::move(name), std::move(x), std::move(y), std::move(style));
   }
-  // A line through (1, y_1), (2, y_2), …: a series per epoch.
+  /// A line through (1, y_1), (2, y_2), …: a series per epoch.
   Chart& line(std::string name, const std::vector<double>& y, Style style = {}) {
     std::vector<double> x(y.size());
     for (std::size_t k = 0; k < x.size(); ++k)
       x[k] = double(k + 1);
     return line(std::move(name), std::move(x), y, std::move(style));
   }
-  // Dots at (x_k, y_k).
+  /// Dots at (x_k, y_k).
   Chart& scatter(std::string name, std::vector<double> x, std::vector<double> y, Style style = {}) {
     if (style.radius_ == 0) style.radius_ = 3;
     return add(Kind::scatter, std::move(name), std::move(x), std::move(y), std::move(style));
   }
-  // A histogram as a step outline: counts[k] over [edges[k], edges[k+1]).
+  /// A histogram as a step outline: counts[k] over [edges[k], edges[k+1]).
   Chart& histogram(std::string name, const std::vector<double>& edges,
                    const std::vector<double>& counts, Style style = {}) {
     if (edges.size() != counts.size() + 1) {
@@ -651,42 +803,80 @@ class Chart {
     }
     return add(Kind::histogram, std::move(name), std::move(x), std::move(y), std::move(style));
   }
-  // A horizontal reference line across the plot, with a label at its right end.
+  /// The same, with the counts outside the edges drawn as two more bars, each
+  /// three bins wide and one bin's gap beyond the range, on grey bands
+  /// labelled "< lo" and "> hi" under the axis. The x axis has no tick labels
+  /// beyond the edges: positions in a band are not values.
+  Chart& histogram(std::string name, const std::vector<double>& edges,
+                   const std::vector<double>& counts, Overflow outside, Style style = {}) {
+    histogram(std::move(name), edges, counts, std::move(style));
+    if (counts.empty()) return *this;
+    const double lo = edges.front(), hi = edges.back();
+    const double bin = (hi - lo) / double(counts.size());
+    const int decimals = std::clamp(int(-std::floor(std::log10(bin) + 1e-9)), 0, 6);
+    const auto edge_label = [decimals](double v) {
+      return detail::with_minus(detail::number(v, decimals));
+    };
+    Series& s = series_.back();
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    const auto bar = [&s, nan](double x0, double x1, double count) {  // a run of its own
+      s.x.insert(s.x.end(), {nan, x0, x0, x1, x1});
+      s.y.insert(s.y.end(), {nan, 0.0, count, count, 0.0});
+    };
+    bar(lo - 4 * bin, lo - bin, outside.below);
+    bar(hi + bin, hi + 4 * bin, outside.above);
+    add_band({lo, lo - 4 * bin, lo - bin, "< " + edge_label(lo)});
+    add_band({hi, hi + bin, hi + 4 * bin, "> " + edge_label(hi)});
+    return *this;
+  }
+  /// A horizontal reference line across the plot, with a label at its right end.
   Chart& hline(double y, std::string label = "", Style style = Style().color(gray).width(1)) {
     if (style.dash_.empty()) style.dashed("4 3");
     references_.push_back({y, std::move(label), std::move(style)});
     return *this;
   }
-  // An image behind the data, covering [x0, x1] × [y0, y1] (row 0 at y1).
+  /// A note at the data point (x, y), drawn over the series: beginning 6 px
+  /// right of the point (Anchor::start), ending 6 px left of it (end), or
+  /// centred 8 px above it (middle). Notes do not widen the axes' ranges; a
+  /// note whose point is outside them is not drawn.
+  Chart& annotate(double x, double y, std::string text, Color colour = rgb(0x222222),
+                  Svg::Anchor anchor = Svg::Anchor::start) {
+    notes_.push_back({x, y, std::move(text), colour, anchor});
+    return *this;
+  }
+  /// An image behind the data, covering [x0, x1] × [y0, y1] (row 0 at y1).
   Chart& image(Raster raster, double x0, double x1, double y0, double y1) {
     if (!(x1 > x0 && y1 > y0)) throw ArgumentError("plot::Chart::image: empty extent");
     images_.push_back({std::move(raster), x0, x1, y0, y1});
     return *this;
   }
+  /// An image filling the plot area, one cell per unit of x and y.
   // An image filling the plot area, for a chart without axes: a picture of
   // a matrix, one cell per entry.
   Chart& image(Raster raster) {
     const double c = raster.cols(), r = raster.rows();
     return image(std::move(raster), 0, c, 0, r).x_range(0, c).y_range(0, r).equal_aspect();
   }
-  // A colour bar at the right: what the colours of a heat-map mean.
+  /// A colour bar at the right: what the colours of a heat-map mean.
   Chart& colorbar(Colormap map, double lo, double hi, std::string label = "") {
     if (!(hi > lo)) throw ArgumentError("plot::Chart::colorbar: hi must be > lo");
     colorbar_ = ColorBar{std::move(map), lo, hi, std::move(label)};
     return *this;
   }
 
+  /// The number of series added so far.
   std::size_t series_count() const { return series_.size(); }
 
-  // The chart as a document of its own.
+  /// The chart as a document of its own.
   std::string svg() const {
     Svg doc(width_, height_);
     draw(doc, 0, 0, width_, height_);
     return doc.str();
   }
+  /// Writes svg() to `path` (atomically); FileError if that fails.
   void save(const std::string& path) const { write_file_atomically(path, svg()); }
 
-  // Draws the chart into the page rectangle (x, y, w, h) of `doc`.
+  /// Draws the chart into the page rectangle (x, y, w, h) of `doc`.
   void draw(Svg& doc, double x, double y, double w, double h) const {
     // Margins: room for tick labels and axis labels left and below, the
     // title above, the legend or colour bar at the right.
@@ -737,8 +927,9 @@ class Chart {
     }
 
     // About one labelled tick per 80 px across and per 60 px up.
-    const auto xt = ax.log ? detail::log_ticks(ax.lo, ax.hi)
-                           : detail::linear_ticks(ax.lo, ax.hi, std::clamp(plot.w / 80, 2.0, 8.0));
+    auto xt = ax.log ? detail::log_ticks(ax.lo, ax.hi)
+                     : detail::linear_ticks(ax.lo, ax.hi, std::clamp(plot.w / 80, 2.0, 8.0));
+    if (!bands_.empty()) xt = ticks_outside_bands(xt, px);
     const auto yt = ay.log ? detail::log_ticks(ay.lo, ay.hi)
                            : detail::linear_ticks(ay.lo, ay.hi, std::clamp(plot.h / 60, 2.0, 8.0));
     if (axes_) {
@@ -750,6 +941,7 @@ class Chart {
           if (!t.label.empty()) grid_line(doc, plot.x, py(t.value), plot.x + plot.w, py(t.value));
         doc.close_group();
       }
+      draw_bands(doc, plot, px);
       doc.rect(plot.x, plot.y, plot.w, plot.h, "none", "#888888", 1);
       doc.open_group("class=\"axes\" stroke=\"#444444\" stroke-width=\"1\"");
       for (const auto& t : xt) {
@@ -790,6 +982,7 @@ class Chart {
     for (std::size_t k = 0; k < series_.size(); ++k)
       draw_series(doc, series_[k], colour_of(k), px, py, ax, ay);
     doc.close_group();
+    draw_notes(doc, plot, px, py, ax, ay);
 
     if (has_legend()) draw_legend(doc, plot, x + w - right);
     if (colorbar_) draw_colorbar(doc, plot, x + w - colorbar_width);
@@ -812,6 +1005,18 @@ class Chart {
   struct Image {
     Raster raster;
     double x0, x1, y0, y1;
+  };
+  struct Note {
+    double x, y;
+    std::string text;
+    Color colour;
+    Svg::Anchor anchor;
+  };
+  // The grey band [x0, x1] beyond a histogram's `edge` where its overflow bar stands.
+  struct Band {
+    double edge, x0, x1;
+    std::string label;
+    bool left() const { return x1 <= edge; }
   };
   struct ColorBar {
     Colormap map;
@@ -914,6 +1119,62 @@ class Chart {
     a.hi = hi;
   }
 
+  void add_band(Band band) {
+    for (const Band& b : bands_)
+      if (b.x0 == band.x0 && b.x1 == band.x1) return;  // several histograms, one band
+    bands_.push_back(std::move(band));
+  }
+
+  // The x ticks without those beyond a band's edge, and without the labels
+  // that would run into a band's label.
+  template <typename PX>
+  std::vector<detail::Tick> ticks_outside_bands(const std::vector<detail::Tick>& ticks,
+                                                const PX& px) const {
+    std::vector<detail::Tick> kept;
+    for (detail::Tick t : ticks) {
+      bool beyond = false;
+      for (const Band& b : bands_) {
+        const double slack = 1e-9 * std::abs(b.x1 - b.x0);
+        beyond |= b.left() ? t.value < b.edge - slack : t.value > b.edge + slack;
+        const double gap = std::abs(px(t.value) - px((b.x0 + b.x1) / 2));
+        if (gap < (detail::text_width(t.label, 11) + detail::text_width(b.label, 11)) / 2 + 4)
+          t.label.clear();
+      }
+      if (!beyond) kept.push_back(std::move(t));
+    }
+    return kept;
+  }
+
+  template <typename PX>
+  void draw_bands(Svg& doc, const Box& plot, const PX& px) const {
+    if (bands_.empty()) return;
+    doc.open_group("class=\"overflow\"");
+    for (const Band& b : bands_) {
+      const double x0 = px(b.x0), x1 = px(b.x1);
+      doc.rect(x0, plot.y, x1 - x0, plot.h, "#eeeeee");
+      doc.text((x0 + x1) / 2, plot.y + plot.h + 17, b.label, 11, Svg::Anchor::middle);
+    }
+    doc.close_group();
+  }
+
+  template <typename PX, typename PY>
+  void draw_notes(Svg& doc, const Box& plot, const PX& px, const PY& py, const Axis& ax,
+                  const Axis& ay) const {
+    if (notes_.empty()) return;
+    doc.open_group("class=\"notes\"");
+    for (const Note& n : notes_) {
+      if (!(ax.usable(n.x) && ay.usable(n.y))) continue;
+      const double x = px(n.x), y = py(n.y);
+      if (x < plot.x - 0.5 || x > plot.x + plot.w + 0.5 || y < plot.y - 0.5 ||
+          y > plot.y + plot.h + 0.5)
+        continue;
+      const double dx = n.anchor == Svg::Anchor::start ? 6 : n.anchor == Svg::Anchor::end ? -6 : 0;
+      const double dy = n.anchor == Svg::Anchor::middle ? -8 : 4;
+      doc.text(x + dx, y + dy, n.text, 11, n.anchor, 0, false, n.colour.hex());
+    }
+    doc.close_group();
+  }
+
   static void grid_line(Svg& doc, double x1, double y1, double x2, double y2) {
     doc.raw("<line x1=\"" + detail::number(x1) + "\" y1=\"" + detail::number(y1) + "\" x2=\"" +
             detail::number(x2) + "\" y2=\"" + detail::number(y2) + "\"/>\n");
@@ -935,20 +1196,28 @@ class Chart {
     doc.open_group(attributes);
     if (!s.name.empty()) doc.title(s.name);
     // Runs of usable points; a NaN (or a non-positive value on a log axis)
-    // ends a run.
+    // ends a run. `index` keeps each point's place in the series.
     std::vector<std::vector<std::pair<double, double>>> runs(1);
+    std::vector<std::vector<std::size_t>> index(1);
     for (std::size_t k = 0; k < s.x.size(); ++k) {
       if (ax.usable(s.x[k]) && ay.usable(s.y[k])) {
         runs.back().emplace_back(px(s.x[k]), py(s.y[k]));
+        index.back().push_back(k);
       } else if (!runs.back().empty()) {
         runs.emplace_back();
+        index.emplace_back();
       }
     }
-    for (const auto& run : runs) {
+    const auto marked = [&st](std::size_t k) {
+      const std::size_t first = std::size_t(st.marker_first_), step = std::size_t(st.marker_step_);
+      return k >= first && (k - first) % step == 0;
+    };
+    for (std::size_t r = 0; r < runs.size(); ++r) {
+      const auto& run = runs[r];
       if (run.empty()) continue;
       if (s.kind == Kind::scatter) {
         for (const auto& p : run)
-          doc.circle(p.first, p.second, st.radius_);
+          detail::marker(doc, st.marker_, p.first, p.second, st.radius_, "");
         continue;
       }
       if (s.kind == Kind::histogram && st.fill_ > 0) {
@@ -956,9 +1225,13 @@ class Chart {
       } else if (run.size() > 1) {
         doc.polyline(run, colour.hex(), st.width_, st.dash_);
       }
-      if (st.radius_ > 0 || run.size() == 1) {
-        for (const auto& p : run)
-          doc.circle(p.first, p.second, st.radius_ > 0 ? st.radius_ : st.width_, colour.hex());
+      if (run.size() == 1) {  // a point alone: a dot, or it would not show
+        detail::marker(doc, st.marker_, run[0].first, run[0].second,
+                       st.radius_ > 0 ? st.radius_ : st.width_, colour.hex());
+      } else if (st.radius_ > 0) {
+        for (std::size_t i = 0; i < run.size(); ++i)
+          if (marked(index[r][i]))
+            detail::marker(doc, st.marker_, run[i].first, run[i].second, st.radius_, colour.hex());
       }
     }
     doc.close_group();
@@ -1012,10 +1285,11 @@ class Chart {
       if (s.name.empty()) continue;
       const std::string c = colour_of(k).hex();
       if (s.kind == Kind::scatter) {
-        doc.circle(x + 17, yy, std::min(5.0, s.style.radius_), c);
+        detail::marker(doc, s.style.marker_, x + 17, yy, std::min(5.0, s.style.radius_), c);
       } else {
         doc.line(x + 6, yy, x + 28, yy, c, std::max(1.5, s.style.width_), s.style.dash_);
-        if (s.style.radius_ > 0) doc.circle(x + 17, yy, std::min(4.0, s.style.radius_), c);
+        if (s.style.radius_ > 0)
+          detail::marker(doc, s.style.marker_, x + 17, yy, std::min(4.0, s.style.radius_), c);
       }
       doc.text(x + 32, yy + 4, s.name, 11);
       yy += row;
@@ -1037,13 +1311,16 @@ class Chart {
     }
     doc.rect(bx, plot.y, bw, plot.h, "none", "#888888", 1);
     const auto ticks = detail::linear_ticks(cb.lo, cb.hi, 4);
+    double widest = 0;  // of the tick labels: the bar's label goes just beyond them
     for (const auto& t : ticks) {
       const double yy = plot.y + plot.h * (1 - (t.value - cb.lo) / (cb.hi - cb.lo));
       doc.line(bx + bw, yy, bx + bw + 4, yy, "#444444");
       doc.text(bx + bw + 6, yy + 4, t.label, 10);
+      widest = std::max(widest, detail::text_width(t.label, 10));
     }
+    const double label_x = std::min(x + colorbar_width - 6, bx + bw + 6 + widest + 14);
     if (!cb.label.empty())
-      doc.text(x + colorbar_width - 6, plot.y + plot.h / 2, cb.label, 11, Svg::Anchor::middle, -90);
+      doc.text(label_x, plot.y + plot.h / 2, cb.label, 11, Svg::Anchor::middle, -90);
     doc.close_group();
   }
 
@@ -1055,29 +1332,36 @@ class Chart {
   std::vector<Series> series_;
   std::vector<Reference> references_;
   std::vector<Image> images_;
+  std::vector<Note> notes_;
+  std::vector<Band> bands_;
   std::optional<ColorBar> colorbar_;
 };
 
 // ---------------------------------------------------------------------------
 // Figure: charts side by side
 
+/// Several charts side by side, in rows, under an optional title.
 class Figure {
  public:
-  // `columns` charts per row; each cell as large as the largest chart.
+  /// `columns` charts per row; each cell as large as the largest chart.
   explicit Figure(int columns = 2, std::string title = "")
       : columns_(columns), title_(std::move(title)) {
     if (columns <= 0) throw ArgumentError("plot::Figure: columns must be > 0");
   }
+  /// The title above the charts.
   Figure& title(std::string t) {
     title_ = std::move(t);
     return *this;
   }
+  /// Appends a chart: left to right, then row by row.
   Figure& add(Chart chart) {
     charts_.push_back(std::move(chart));
     return *this;
   }
+  /// The number of charts.
   std::size_t size() const { return charts_.size(); }
 
+  /// The figure as an SVG document; ArgumentError if it has no charts.
   std::string svg() const {
     if (charts_.empty()) throw ArgumentError("plot::Figure: no charts");
     double cw = 0, ch = 0;
@@ -1096,12 +1380,246 @@ class Figure {
     }
     return doc.str();
   }
+  /// Writes svg() to `path` (atomically); FileError if that fails.
   void save(const std::string& path) const { write_file_atomically(path, svg()); }
 
  private:
   int columns_;
   std::string title_;
   std::vector<Chart> charts_;
+};
+
+// ---------------------------------------------------------------------------
+// ValueGrid: a table of numbers as a heat-map
+
+/// A table of numbers as a heat-map: labelled rows and columns, a number in every cell.
+// A matrix of results drawn as a grid of coloured cells, each value written
+// in its cell and every row and column labelled with the setting it stands
+// for: the outcome of a search over two hyper-parameters (batch sizes down,
+// learning rates across). A finite value v takes the colour
+//   map((T(v) − T(lo)) / (T(hi) − T(lo)))
+// with T the identity, or log₁₀ on a log scale, and [lo, hi] the range of
+// the finite values unless given. A value that is not finite (a run that
+// diverged) is a gray cell with a word of its own instead of a number.
+// Marked cells get a heavy outline (the chosen setting). Each row is a
+// <g class="series"> titled with its name, so a test can find it.
+//
+//   hnn::plot::ValueGrid grid("Final validation loss");
+//   grid.rows("batch size", {"8", "32"}).columns("learning rate", {"0.01", "0.1", "1"});
+//   grid.values(V).log_scale().mark(1, 2);   // V: 2 × 3
+//   grid.save("out/grid.svg");
+class ValueGrid {
+ public:
+  /// An empty grid with a title.
+  explicit ValueGrid(std::string title = "") : title_(std::move(title)) {}
+
+  /// What the rows stand for, and the name of each (top to bottom).
+  ValueGrid& rows(std::string label, std::vector<std::string> names) {
+    row_label_ = std::move(label);
+    row_names_ = std::move(names);
+    return *this;
+  }
+  /// What the columns stand for, and the name of each (left to right).
+  ValueGrid& columns(std::string label, std::vector<std::string> names) {
+    column_label_ = std::move(label);
+    column_names_ = std::move(names);
+    return *this;
+  }
+  /// The numbers, one per cell (rows × columns).
+  template <typename Derived>
+  ValueGrid& values(const Eigen::DenseBase<Derived>& v) {
+    values_ = v.template cast<double>();
+    return *this;
+  }
+  /// The colour map (viridis unless set).
+  ValueGrid& colormap(Colormap map) {
+    map_ = std::move(map);
+    return *this;
+  }
+  /// Colours by log₁₀ of the values (all finite values must then be > 0).
+  ValueGrid& log_scale(bool on = true) {
+    log_ = on;
+    return *this;
+  }
+  /// The values the colour map's two ends stand for (otherwise the finite values' range).
+  ValueGrid& range(double lo, double hi) {
+    if (!(std::isfinite(lo) && std::isfinite(hi) && hi > lo))
+      throw ArgumentError("plot::ValueGrid::range: need finite lo < hi");
+    range_ = {lo, hi};
+    return *this;
+  }
+  /// What the colour bar says the colours are.
+  ValueGrid& colorbar_label(std::string label) {
+    colorbar_label_ = std::move(label);
+    return *this;
+  }
+  /// The word in a cell whose value is NaN or infinite.
+  ValueGrid& not_finite_label(std::string label) {
+    not_finite_label_ = std::move(label);
+    return *this;
+  }
+  /// Significant digits of the numbers in the cells (3 unless set).
+  ValueGrid& digits(int d) {
+    if (d < 1 || d > 9) throw ArgumentError("plot::ValueGrid::digits: must be in 1 … 9");
+    digits_ = d;
+    return *this;
+  }
+  /// A cell's size in pixels.
+  ValueGrid& cell_size(double width, double height) {
+    if (!(width > 0 && height > 0)) throw ArgumentError("plot::ValueGrid::cell_size: must be > 0");
+    cell_w_ = width;
+    cell_h_ = height;
+    return *this;
+  }
+  /// A heavy outline around cell (row, column).
+  ValueGrid& mark(int row, int column) {
+    marks_.emplace_back(row, column);
+    return *this;
+  }
+
+  /// The number as written in a cell: `digits` significant digits, trailing zeros dropped.
+  // 0.05234 → "0.0523" with 3.
+  std::string label(double v) const {
+    if (!std::isfinite(v)) return not_finite_label_;
+    if (v == 0) return "0";
+    const int magnitude = int(std::floor(std::log10(std::abs(v))));
+    return detail::with_minus(detail::number(v, std::max(0, digits_ - 1 - magnitude)));
+  }
+  /// The colour of a cell holding v (gray if v is not finite).
+  Color color(double v) const {
+    if (!std::isfinite(v)) return gray;
+    const auto [lo, hi] = colour_range();
+    const auto T = [this](double x) { return log_ ? std::log10(x) : x; };
+    return map_(std::clamp((T(v) - T(lo)) / (T(hi) - T(lo)), 0.0, 1.0));
+  }
+
+  /// The grid as an SVG document.
+  std::string svg() const {
+    check();
+    const int R = int(values_.rows()), C = int(values_.cols());
+    double names_w = 0;
+    for (const auto& n : row_names_)
+      names_w = std::max(names_w, detail::text_width(n, 11));
+    const double left = 8 + (row_label_.empty() ? 0 : 20) + names_w + 8;
+    const double top = title_.empty() ? 10 : 34;
+    const double grid_w = cell_w_ * C, grid_h = cell_h_ * R;
+    const double bottom = 24 + (column_label_.empty() ? 0 : 20) + 6;
+    const double bar_x = left + grid_w + 16;
+    Svg doc(bar_x + colorbar_width, top + grid_h + bottom);
+    if (!title_.empty()) doc.text(left + grid_w / 2, 21, title_, 14, Svg::Anchor::middle, 0, true);
+
+    for (int r = 0; r < R; ++r) {
+      doc.open_group("class=\"series\"");
+      doc.title(row_names_[std::size_t(r)]);
+      for (int c = 0; c < C; ++c) {
+        const double v = values_(r, c), x = left + c * cell_w_, y = top + r * cell_h_;
+        const Color fill = color(v);
+        doc.rect(x, y, cell_w_, cell_h_, fill.hex(), "#ffffff", 1);
+        // Dark cells get white text: luminance 0.299 R + 0.587 G + 0.114 B below half.
+        const double luminance = (0.299 * fill.r + 0.587 * fill.g + 0.114 * fill.b) / 255;
+        doc.text(x + cell_w_ / 2, y + cell_h_ / 2 + 4, label(v), 11, Svg::Anchor::middle, 0, false,
+                 luminance < 0.5 ? "#ffffff" : "#222222");
+      }
+      doc.close_group();
+    }
+    for (const auto& [r, c] : marks_)
+      doc.rect(left + c * cell_w_ + 1.5, top + r * cell_h_ + 1.5, cell_w_ - 3, cell_h_ - 3, "none",
+               "#000000", 3);
+
+    doc.open_group("class=\"tick-labels\"");
+    for (int r = 0; r < R; ++r)
+      doc.text(left - 6, top + (r + 0.5) * cell_h_ + 4, row_names_[std::size_t(r)], 11,
+               Svg::Anchor::end);
+    for (int c = 0; c < C; ++c)
+      doc.text(left + (c + 0.5) * cell_w_, top + grid_h + 17, column_names_[std::size_t(c)], 11,
+               Svg::Anchor::middle);
+    doc.close_group();
+    if (!row_label_.empty())
+      doc.text(18, top + grid_h / 2, row_label_, 12, Svg::Anchor::middle, -90);
+    if (!column_label_.empty())
+      doc.text(left + grid_w / 2, top + grid_h + 38, column_label_, 12, Svg::Anchor::middle);
+    draw_colorbar(doc, bar_x, top, grid_h);
+    return doc.str();
+  }
+  /// Writes the document to `path` (atomically); FileError if that fails.
+  void save(const std::string& path) const { write_file_atomically(path, svg()); }
+
+ private:
+  static constexpr double colorbar_width = 84;
+
+  void check() const {
+    const std::string who = "plot::ValueGrid \"" + title_ + "\": ";
+    if (values_.size() == 0) throw ArgumentError(who + "no values");
+    if (row_names_.size() != std::size_t(values_.rows()) ||
+        column_names_.size() != std::size_t(values_.cols())) {
+      throw ArgumentError(who + std::to_string(row_names_.size()) + " row and " +
+                          std::to_string(column_names_.size()) + " column names for " +
+                          std::to_string(values_.rows()) + " × " + std::to_string(values_.cols()) +
+                          " values");
+    }
+    for (const auto& [r, c] : marks_) {
+      if (r < 0 || r >= values_.rows() || c < 0 || c >= values_.cols()) {
+        throw ArgumentError(who + "marked cell (" + std::to_string(r) + ", " + std::to_string(c) +
+                            ") is outside the grid");
+      }
+    }
+    if (log_) {
+      for (Index k = 0; k < values_.size(); ++k) {
+        const double v = values_.data()[k];
+        if (std::isfinite(v) && !(v > 0))
+          throw ArgumentError(who + "a log scale needs values > 0, got " + label(v));
+      }
+    }
+  }
+
+  // [lo, hi]: the given range, or the finite values' (widened if they are all equal).
+  std::pair<double, double> colour_range() const {
+    if (range_) return *range_;
+    double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+    for (Index k = 0; k < values_.size(); ++k) {
+      const double v = values_.data()[k];
+      if (std::isfinite(v)) {
+        lo = std::min(lo, v);
+        hi = std::max(hi, v);
+      }
+    }
+    if (!(lo <= hi)) return {log_ ? 1 : 0, log_ ? 10 : 1};  // nothing finite
+    if (hi == lo) return log_ ? std::make_pair(lo / 2, hi * 2) : std::make_pair(lo - 1, hi + 1);
+    return {lo, hi};
+  }
+
+  void draw_colorbar(Svg& doc, double x, double y, double h) const {
+    const auto [lo, hi] = colour_range();
+    const auto T = [this](double v) { return log_ ? std::log10(v) : v; };
+    const int steps = 48;
+    const double bw = 12, step_h = h / steps;
+    doc.open_group("class=\"colorbar\"");
+    for (int k = 0; k < steps; ++k)  // top = hi
+      doc.rect(x, y + k * step_h, bw, step_h + 0.3, map_(1 - (k + 0.5) / steps).hex());
+    doc.rect(x, y, bw, h, "none", "#888888", 1);
+    const auto ticks = log_ ? detail::log_ticks(lo, hi) : detail::linear_ticks(lo, hi, 4);
+    for (const auto& t : ticks) {
+      const double f = (T(t.value) - T(lo)) / (T(hi) - T(lo));
+      if (f < -1e-9 || f > 1 + 1e-9) continue;
+      const double yy = y + h * (1 - f);
+      doc.line(x + bw, yy, x + bw + (t.label.empty() ? 2.5 : 4), yy, "#444444");
+      if (!t.label.empty()) doc.text(x + bw + 6, yy + 4, t.label, 10);
+    }
+    if (!colorbar_label_.empty())
+      doc.text(x + colorbar_width - 10, y + h / 2, colorbar_label_, 11, Svg::Anchor::middle, -90);
+    doc.close_group();
+  }
+
+  std::string title_, row_label_, column_label_, colorbar_label_;
+  std::vector<std::string> row_names_, column_names_;
+  Matrix<double> values_;
+  Colormap map_ = viridis;
+  bool log_ = false;
+  std::optional<std::pair<double, double>> range_;
+  std::string not_finite_label_ = "—";
+  int digits_ = 3;
+  double cell_w_ = 64, cell_h_ = 34;
+  std::vector<std::pair<int, int>> marks_;
 };
 
 }  // namespace plot
