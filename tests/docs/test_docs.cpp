@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // The docs are the tutorial, and the code they show must be real. Every
-// fenced ```cpp block in docs/*.md names its source in an HTML comment on
+// fenced ```cpp block in docs/*.md and README.md names its source in an HTML comment on
 // the line before it (blank lines may come between),
 //
 //   <!-- file: include/hnn/layers/dense.hpp -->
@@ -9,7 +9,9 @@
 // trailing whitespace aside. Blocks in other languages need no comment, but
 // are checked the same way when they have one. Paths written in backticks
 // (`include/hnn/core/types.hpp`) and relative links must exist, so renaming
-// a file breaks this test rather than the reader's trust.
+// a file breaks this test rather than the reader's trust. And no page may
+// hold a control character (docs/*.md and README.md): invisible in an editor,
+// it breaks the rendering, as a \varepsilon whose \v became a vertical tab.
 
 #include <doctest/doctest.h>
 
@@ -237,13 +239,69 @@ std::vector<std::string> check_chapter(const std::string& chapter, const std::st
           target[0] == '#')
         continue;
       target = target.substr(0, target.find('#'));
-      const std::string path = normalized(chapter_dir + "/" + target);
+      // A link is relative to the page's folder: docs/ for a chapter, the top for README.md.
+      const std::string path =
+          normalized(chapter_dir.empty() ? target : chapter_dir + "/" + target);
       if (path.empty() || !files.exists(path))
         problem(i, "link (" + (*it)[1].str() + ") points at nothing in the checkout");
     }
   }
   if (!pending_file.empty())
     problem(pending_line, "<!-- file: " + pending_file + " --> is not followed by a block");
+  return problems;
+}
+
+// A control character's name, and for those a C string escape makes out of a
+// LaTeX command (\v of \varepsilon, \f of \frac, \b of \beta, \a of \alpha,
+// \r of \rho), the command it probably was.
+std::string control_name(unsigned char c) {
+  switch (c) {
+    case 0x00:
+      return "NUL";
+    case 0x07:
+      return "bell; was it the \\a of a LaTeX command such as \\alpha?";
+    case 0x08:
+      return "backspace; was it the \\b of a LaTeX command such as \\beta?";
+    case 0x0B:
+      return "vertical tab; was it the \\v of a LaTeX command such as \\varepsilon?";
+    case 0x0C:
+      return "form feed; was it the \\f of a LaTeX command such as \\frac?";
+    case 0x0D:
+      return "carriage return; was it the \\r of a LaTeX command such as \\rho?";
+    case 0x1B:
+      return "escape";
+    case 0x7F:
+      return "delete";
+    default:
+      return "control character";
+  }
+}
+
+// Every control character in `text`, each as "file:line: what it is". Refused:
+// the bytes below 0x20 other than the newline and the tab, and 0x7F. They do
+// not show in an editor, and they break what renders the page (a formula whose
+// \varepsilon lost its \v to a string escape). A carriage return is accepted
+// only where it ends a line (CRLF, as a Windows checkout may write the files);
+// anywhere else it is refused too. The column counts characters, not bytes.
+std::vector<std::string> control_characters(const std::string& file, const std::string& text) {
+  std::vector<std::string> problems;
+  std::size_t line = 1, column = 1;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c == '\n') {
+      ++line;
+      column = 1;
+      continue;
+    }
+    const bool line_end = c == '\r' && i + 1 < text.size() && text[i + 1] == '\n';
+    if ((c < 0x20 && c != '\t' && !line_end) || c == 0x7F) {
+      static const char* hex = "0123456789ABCDEF";
+      problems.push_back(file + ":" + std::to_string(line) + ": byte 0x" + hex[c >> 4] +
+                         hex[c & 0xF] + " (" + control_name(c) + ") in column " +
+                         std::to_string(column));
+    }
+    if ((c & 0xC0) != 0x80) ++column;  // a UTF-8 continuation byte is no new character
+  }
   return problems;
 }
 
@@ -286,20 +344,33 @@ std::string joined(const std::vector<std::string>& problems) {
 
 }  // namespace
 
+namespace {
+
+// The tutorial's pages, relative to the checkout: docs/*.md (the chapters)
+// and docs/answers/*.md (the worked answers to their exercises), sorted.
+std::vector<std::string> tutorial_pages(const fs::path& root) {
+  std::vector<std::string> names;
+  for (const std::string folder : {"docs", "docs/answers"}) {
+    if (!fs::is_directory(root / folder)) continue;
+    for (const auto& entry : fs::directory_iterator(root / folder))
+      if (entry.is_regular_file() && entry.path().extension() == ".md")
+        names.push_back(folder + "/" + entry.path().filename().generic_string());
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+}  // namespace
+
 TEST_CASE("docs: every code block in docs/*.md is a copy of the file it names") {
   const fs::path root = hnn_test::source_dir();
   REQUIRE(fs::is_directory(root / "docs"));
-  std::vector<fs::path> chapters;
-  for (const auto& entry : fs::directory_iterator(root / "docs"))
-    if (entry.is_regular_file() && entry.path().extension() == ".md")
-      chapters.push_back(entry.path());
-  std::sort(chapters.begin(), chapters.end());
+  const std::vector<std::string> chapters = tutorial_pages(root);
   REQUIRE(!chapters.empty());
 
   const Files files = checkout_files(root);
   std::size_t checked_blocks = 0;
-  for (const auto& path : chapters) {
-    const std::string name = "docs/" + path.filename().generic_string();
+  for (const auto& name : chapters) {
     const std::string text = *files.read(name);
     for (const auto& line : split_lines(text))
       if (line.find("<!-- file:") != std::string::npos) ++checked_blocks;
@@ -307,6 +378,41 @@ TEST_CASE("docs: every code block in docs/*.md is a copy of the file it names") 
       FAIL_CHECK(p);
   }
   CHECK(checked_blocks > 0);  // the docs were found and do show code
+}
+
+TEST_CASE("docs: every code block in README.md is a copy of the file it names") {
+  const fs::path root = hnn_test::source_dir();
+  const Files files = checkout_files(root);
+  const auto text = files.read("README.md");
+  REQUIRE(text);
+  for (const auto& p : check_chapter("README.md", *text, files))
+    FAIL_CHECK(p);
+  CHECK(text->find("<!-- file: examples/readme.cpp -->") != std::string::npos);
+}
+
+TEST_CASE("docs checker: resolves the links of README.md from the top of the checkout") {
+  CHECK(check_chapter("README.md", "[a chapter](docs/02-next.md), `docs/snippets/a.cpp`\n",
+                      fake_files())
+            .empty());
+  const auto problems = check_chapter("README.md", "[gone](docs/gone.md)\n", fake_files());
+  REQUIRE(problems.size() == 1);
+  CHECK(problems[0] == "README.md:1: link (docs/gone.md) points at nothing in the checkout");
+}
+
+TEST_CASE("docs: no control characters in docs/*.md and README.md") {
+  const fs::path root = hnn_test::source_dir();
+  std::vector<std::string> names = {"README.md"};
+  for (const auto& page : tutorial_pages(root))
+    names.push_back(page);
+  REQUIRE(names.size() > 1);
+
+  const Files files = checkout_files(root);
+  for (const auto& name : names) {
+    const auto text = files.read(name);
+    REQUIRE_MESSAGE(text, name << " cannot be read");
+    for (const auto& p : control_characters(name, *text))
+      FAIL_CHECK(p);
+  }
 }
 
 TEST_CASE("docs checker: finds a block only as consecutive lines") {
@@ -409,4 +515,24 @@ TEST_CASE("docs checker: a block whose first line is not in the file") {
   CHECK(problems[0] ==
         "docs/04-c.md:2: block (1 line) is not a copy of consecutive lines of include/x.hpp: "
         "its first line `int h() {` is not in the file");
+}
+
+TEST_CASE("docs checker: finds control characters, naming file, line and column") {
+  // A formula whose \varepsilon went through a string escape, a bell, a DEL,
+  // a lone carriage return; tabs, CRLF line ends and UTF-8 are fine.
+  const std::string text =
+      "# Title\tand a tab\r\n"      // 1: CRLF ends the line: accepted
+      "$\xCE\xB2 = \varepsilon$\n"  // 2: β, then \v: column 6 (β is one character)
+      "ok\aend\x7F\n"               // 3: bell at column 3, DEL at column 7
+      "a\rb\n";                     // 4: a carriage return inside a line
+  const auto problems = control_characters("docs/05-x.md", text);
+  INFO(joined(problems));
+  REQUIRE(problems.size() == 4);
+  CHECK(problems[0] ==
+        "docs/05-x.md:2: byte 0x0B (vertical tab; was it the \\v of a LaTeX command such as "
+        "\\varepsilon?) in column 6");
+  CHECK(any_contains(problems, "docs/05-x.md:3: byte 0x07 (bell;"));
+  CHECK(any_contains(problems, "docs/05-x.md:3: byte 0x7F (delete) in column 7"));
+  CHECK(any_contains(problems, "docs/05-x.md:4: byte 0x0D (carriage return;"));
+  CHECK(control_characters("README.md", "plain text\twith a tab\r\n\xE2\x86\x92 UTF-8\n").empty());
 }
