@@ -319,20 +319,10 @@ int main(int argc, char** argv) {
                 << "\nwrote " << misclassified_picture(out, data, logits) << '\n';
     }
 
-    // 5. Save, load back, and compare.
-    const std::string path = args["save"].as<std::string>();
-    if (!path.empty() && !same_after_reload(model, path, data.X_test, logits)) return 1;
-    if (!path.empty()) {
-      std::cout << "classify some test images with it: " << argv[0] << " --predict " << path
-                << " --data " << args["data"].as<std::string>() << " --dataset " << data.name
-                << '\n';
-    }
-    const double floor = args["min-accuracy"].as<double>();
-    if (accuracy < floor) {
-      std::cout << "test accuracy " << accuracy << " is below the required " << floor << '\n';
-      return 1;
-    }
-    return 0;
+    // 5. Save, load back, and compare; the accuracy floor.
+    return save_and_check(model, args["save"].as<std::string>(), argv[0],
+                          args["data"].as<std::string>(), data.name, data.X_test, logits, accuracy,
+                          args["min-accuracy"].as<double>());
   } catch (const cxxopts::exceptions::exception& e) {
     std::cerr << "mnist_cnn: " << e.what() << "\n\n" << cli.help() << '\n';
     return 2;

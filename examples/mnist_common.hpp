@@ -3,8 +3,9 @@
 // What the two MNIST examples share (examples/mnist.cpp, the multilayer
 // perceptron, and examples/mnist_cnn.cpp, the convolutional network): finding
 // a dataset folder, the optimizer named on the command line, the confusion
-// matrix, test images drawn as text, and the --predict mode, which classifies
-// test images with any saved model.
+// matrix, test images drawn as text, the --predict mode, which classifies
+// test images with any saved model, and the end of a run (save, reload,
+// compare, the accuracy floor).
 
 #include <algorithm>
 #include <filesystem>
@@ -173,6 +174,26 @@ inline bool same_after_reload(hnn::Sequential<S>& model, const std::string& path
   std::cout << "\nsaved the model to " << path << "; reloaded, it predicts "
             << (same ? "exactly the same" : "DIFFERENTLY") << '\n';
   return same;
+}
+
+// The end of a training run: save the model to `path` (none if empty), load
+// it back and compare (chapter 13), tell how to classify with the file, and
+// compare the test accuracy with the floor. The exit status: 0, or 1 when the
+// reload differs or the accuracy is below the floor.
+inline int save_and_check(hnn::Sequential<S>& model, const std::string& path,
+                          const std::string& program, const std::string& data_folder,
+                          const std::string& dataset, const Matrix<S>& X_test,
+                          const Matrix<S>& logits, double accuracy, double floor) {
+  if (!path.empty()) {
+    if (!same_after_reload(model, path, X_test, logits)) return 1;
+    std::cout << "classify some test images with it: " << program << " --predict " << path
+              << " --data " << data_folder << " --dataset " << dataset << '\n';
+  }
+  if (accuracy < floor) {
+    std::cout << "test accuracy " << accuracy << " is below the required " << floor << '\n';
+    return 1;
+  }
+  return 0;
 }
 
 }  // namespace mnist_example

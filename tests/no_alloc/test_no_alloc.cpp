@@ -4,36 +4,11 @@
 // fit() itself — of flat and of shaped samples — run their steps with heap
 // allocation forbidden; and fit() never asks the optimizer for its state.
 //
-// Two guards watch each step:
-//  - Eigen's own (EIGEN_RUNTIME_NO_MALLOC): any Eigen allocation fails an
-//    eigen_assert, which this file turns into an exception so the test reports
-//    it instead of aborting. Assertions are on only without NDEBUG, so this
-//    file is built as its own test binary without it (tests/CMakeLists.txt).
-//  - the replaced global operator new of tests/heap_watch.cpp, which counts
-//    (hnn_test::HeapWatch) every other heap allocation
-//    (std::string, std::vector, …) made while the guard is up.
+// The guards are those of tests/no_alloc/no_alloc_guard.hpp.
 // Shapes stay small and there is one thread: large products take Eigen's GEMM
 // workspace from the heap, which is Eigen's doing, not hnn's.
 
-#include <cstdlib>
-#include <new>
-#include <stdexcept>
-#include <string>
-
-#ifdef NDEBUG
-#error "test_no_alloc.cpp needs assertions: build it without NDEBUG"
-#endif
-
-#define EIGEN_RUNTIME_NO_MALLOC
-struct EigenAssertion : std::logic_error {
-  using std::logic_error::logic_error;
-};
-#define eigen_assert(x)                                            \
-  do {                                                             \
-    if (!(x)) throw EigenAssertion("Eigen assertion failed: " #x); \
-  } while (false)
-
-#include <doctest/doctest.h>
+#include "no_alloc/no_alloc_guard.hpp"  // first: it configures Eigen
 
 #include <memory>
 #include <vector>
@@ -48,33 +23,9 @@ namespace {
 using hnn::Index;
 using hnn::Matrix;
 
-// While it exists, any heap allocation is counted (and Eigen's throw).
-struct NoHeap {
-  NoHeap() { Eigen::internal::set_is_malloc_allowed(false); }
-  ~NoHeap() { Eigen::internal::set_is_malloc_allowed(true); }
-  NoHeap(const NoHeap&) = delete;
-  NoHeap& operator=(const NoHeap&) = delete;
-  long allocations() const { return heap.count(); }
-  hnn_test::HeapWatch heap;
-};
-
-template <typename F>
-void check_no_allocation(const std::string& what, F&& step) {
-  long seen = 0;
-  std::string eigen_error;
-  {
-    NoHeap guard;
-    try {
-      step();
-    } catch (const EigenAssertion& e) {
-      eigen_error = e.what();
-    }
-    seen = guard.allocations();
-  }
-  INFO(what);
-  CHECK_MESSAGE(eigen_error.empty(), eigen_error);
-  CHECK_MESSAGE(seen == 0, seen << " heap allocations");
-}
+using hnn_test::no_alloc::check_no_allocation;
+using hnn_test::no_alloc::GuardBatches;
+using hnn_test::no_alloc::NoHeap;
 
 // A full batch then a partial one: buffers grow on the first, the second
 // must be a view of them. Training forwards are handed a generator, as fit
@@ -184,27 +135,6 @@ TEST_CASE("no allocation: every optimizer step after the first") {
     });
   }
 }
-
-namespace {
-// Forbids allocation from the end of each epoch's first batch to the end of
-// its last (partial) one: everything fit() does per batch in between; from
-// epoch `from_epoch` (counted from 0) on.
-struct GuardBatches : hnn::Callback<float> {
-  std::unique_ptr<NoHeap> guard;
-  long worst = 0;
-  int from_epoch = 0;
-  std::string eigen_error;
-  void on_batch_end(hnn::TrainingState<float>& s, double) override {
-    if (s.epoch < from_epoch) return;
-    if (s.batch == 0) {
-      guard = std::make_unique<NoHeap>();
-    } else if (s.batch + 1 == s.batches) {
-      worst = std::max(worst, guard->allocations());
-      guard.reset();
-    }
-  }
-};
-}  // namespace
 
 TEST_CASE("no allocation: the steady loop of fit(), shuffled, with a partial last batch") {
   hnn::Random rng(3);

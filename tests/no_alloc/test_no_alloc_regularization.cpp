@@ -4,30 +4,10 @@
 // partial batch, as a first layer), and fit() with penalties on the weights,
 // a Dropout layer and drop_last, shuffled and in order.
 //
-// Part of hnn_no_alloc_tests with tests/no_alloc/test_no_alloc.cpp, whose
-// two guards this file sets up the same way (EIGEN_RUNTIME_NO_MALLOC, and
-// eigen_assert throwing): every translation unit of the binary must see
-// Eigen configured alike.
+// Part of hnn_no_alloc_tests with tests/no_alloc/test_no_alloc.cpp; the
+// guards are those of tests/no_alloc/no_alloc_guard.hpp.
 
-#include <cstdlib>
-#include <new>
-#include <stdexcept>
-#include <string>
-
-#ifdef NDEBUG
-#error "test_no_alloc_regularization.cpp needs assertions: build it without NDEBUG"
-#endif
-
-#define EIGEN_RUNTIME_NO_MALLOC
-struct EigenAssertion : std::logic_error {
-  using std::logic_error::logic_error;
-};
-#define eigen_assert(x)                                            \
-  do {                                                             \
-    if (!(x)) throw EigenAssertion("Eigen assertion failed: " #x); \
-  } while (false)
-
-#include <doctest/doctest.h>
+#include "no_alloc/no_alloc_guard.hpp"  // first: it configures Eigen
 
 #include <algorithm>
 #include <memory>
@@ -42,48 +22,8 @@ namespace {
 using hnn::Index;
 using hnn::Matrix;
 
-// While it exists, any heap allocation is counted (and Eigen's throw).
-struct NoHeap {
-  NoHeap() { Eigen::internal::set_is_malloc_allowed(false); }
-  ~NoHeap() { Eigen::internal::set_is_malloc_allowed(true); }
-  NoHeap(const NoHeap&) = delete;
-  NoHeap& operator=(const NoHeap&) = delete;
-  long allocations() const { return heap.count(); }
-  hnn_test::HeapWatch heap;
-};
-
-template <typename F>
-void check_no_allocation(const std::string& what, F&& step) {
-  long seen = 0;
-  std::string eigen_error;
-  {
-    NoHeap guard;
-    try {
-      step();
-    } catch (const EigenAssertion& e) {
-      eigen_error = e.what();
-    }
-    seen = guard.allocations();
-  }
-  INFO(what);
-  CHECK_MESSAGE(eigen_error.empty(), eigen_error);
-  CHECK_MESSAGE(seen == 0, seen << " heap allocations");
-}
-
-// Forbids allocation from the end of each epoch's first batch to the end of
-// its last: everything fit() does per batch in between.
-struct GuardBatches : hnn::Callback<float> {
-  std::unique_ptr<NoHeap> guard;
-  long worst = 0;
-  void on_batch_end(hnn::TrainingState<float>& s, double) override {
-    if (s.batch == 0) {
-      guard = std::make_unique<NoHeap>();
-    } else if (s.batch + 1 == s.batches) {
-      worst = std::max(worst, guard->allocations());
-      guard.reset();
-    }
-  }
-};
+using hnn_test::no_alloc::check_no_allocation;
+using hnn_test::no_alloc::GuardBatches;
 
 }  // namespace
 
