@@ -262,6 +262,8 @@ std::string control_name(unsigned char c) {
       return "bell; was it the \\a of a LaTeX command such as \\alpha?";
     case 0x08:
       return "backspace; was it the \\b of a LaTeX command such as \\beta?";
+    case 0x09:
+      return "tab; was it the \\t of a LaTeX command such as \\text, \\times or \\theta?";
     case 0x0B:
       return "vertical tab; was it the \\v of a LaTeX command such as \\varepsilon?";
     case 0x0C:
@@ -278,15 +280,22 @@ std::string control_name(unsigned char c) {
 }
 
 // Every control character in `text`, each as "file:line: what it is". Refused:
-// the bytes below 0x20 other than the newline and the tab, and 0x7F. They do
-// not show in an editor, and they break what renders the page (a formula whose
-// \varepsilon lost its \v to a string escape). A carriage return is accepted
-// only where it ends a line (CRLF, as a Windows checkout may write the files);
-// anywhere else it is refused too. The column counts characters, not bytes.
+// the bytes below 0x20 other than the newline, and 0x7F. They do not show in
+// an editor, and they break what renders the page (a formula whose
+// \varepsilon lost its \v to a string escape). A tab is accepted inside a
+// fenced code block only: in prose it is most likely the \t of \text or
+// \times. A carriage return is accepted only where it ends a line (CRLF, as
+// a Windows checkout may write the files); anywhere else it is refused too.
+// The column counts characters, not bytes.
 std::vector<std::string> control_characters(const std::string& file, const std::string& text) {
   std::vector<std::string> problems;
   std::size_t line = 1, column = 1;
+  bool in_fence = false;  // inside a ``` block
   for (std::size_t i = 0; i < text.size(); ++i) {
+    if (i == 0 || text[i - 1] == '\n') {
+      const std::size_t start = text.find_first_not_of(' ', i);
+      if (start != std::string::npos && text.compare(start, 3, "```") == 0) in_fence = !in_fence;
+    }
     const auto c = static_cast<unsigned char>(text[i]);
     if (c == '\n') {
       ++line;
@@ -294,7 +303,8 @@ std::vector<std::string> control_characters(const std::string& file, const std::
       continue;
     }
     const bool line_end = c == '\r' && i + 1 < text.size() && text[i + 1] == '\n';
-    if ((c < 0x20 && c != '\t' && !line_end) || c == 0x7F) {
+    const bool fenced_tab = c == '\t' && in_fence;
+    if ((c < 0x20 && !fenced_tab && !line_end) || c == 0x7F) {
       static const char* hex = "0123456789ABCDEF";
       problems.push_back(file + ":" + std::to_string(line) + ": byte 0x" + hex[c >> 4] +
                          hex[c & 0xF] + " (" + control_name(c) + ") in column " +
@@ -519,20 +529,24 @@ TEST_CASE("docs checker: a block whose first line is not in the file") {
 
 TEST_CASE("docs checker: finds control characters, naming file, line and column") {
   // A formula whose \varepsilon went through a string escape, a bell, a DEL,
-  // a lone carriage return; tabs, CRLF line ends and UTF-8 are fine.
+  // a lone carriage return, a tab in prose; CRLF line ends, UTF-8 and a tab
+  // inside a fenced block are fine.
   const std::string text =
-      "# Title\tand a tab\r\n"      // 1: CRLF ends the line: accepted
-      "$\xCE\xB2 = \varepsilon$\n"  // 2: β, then \v: column 6 (β is one character)
-      "ok\aend\x7F\n"               // 3: bell at column 3, DEL at column 7
-      "a\rb\n";                     // 4: a carriage return inside a line
+      "# Title\r\n"                   // 1: CRLF ends the line: accepted
+      "$\xCE\xB2 = \varepsilon$\n"    // 2: β, then \v: column 6 (β is one character)
+      "ok\aend\x7F\n"                 // 3: bell at column 3, DEL at column 7
+      "a\rb\n"                        // 4: a carriage return inside a line
+      "$P = \text{x}$\n"              // 5: the \t of \text: a tab at column 6
+      "```make\n\tcc -c a.c\n```\n";  // 6-8: a tab inside a fenced block: accepted
   const auto problems = control_characters("docs/05-x.md", text);
   INFO(joined(problems));
-  REQUIRE(problems.size() == 4);
+  REQUIRE(problems.size() == 5);
   CHECK(problems[0] ==
         "docs/05-x.md:2: byte 0x0B (vertical tab; was it the \\v of a LaTeX command such as "
         "\\varepsilon?) in column 6");
   CHECK(any_contains(problems, "docs/05-x.md:3: byte 0x07 (bell;"));
   CHECK(any_contains(problems, "docs/05-x.md:3: byte 0x7F (delete) in column 7"));
   CHECK(any_contains(problems, "docs/05-x.md:4: byte 0x0D (carriage return;"));
-  CHECK(control_characters("README.md", "plain text\twith a tab\r\n\xE2\x86\x92 UTF-8\n").empty());
+  CHECK(any_contains(problems, "docs/05-x.md:5: byte 0x09 (tab; was it the \\t of"));
+  CHECK(control_characters("README.md", "plain text\r\n\xE2\x86\x92 UTF-8\n").empty());
 }
