@@ -6,10 +6,11 @@
 // reads P in a matrix product. For the benchmark's second convolution P holds
 // 288 × 121 numbers per sample, 139 KiB: at a batch of 128 that is 17.8 MB,
 // far more than a core's cache, so the product reads back from memory what
-// im2col has just written, and its three products ran 25–50% slower per
-// sample than on a batch of one. Taking the batch in chunks small enough
-// that a chunk's P fits in the cache keeps each product on numbers the core
-// has just touched, and P itself shrinks to the size of one chunk.
+// im2col has just written: its three products took 25–85% longer per sample
+// at batches of 32 and 128 than at a batch of one (bench_cnn --mode profile,
+// the convolutions' parts, before chunks). Taking the batch in chunks small
+// enough that a chunk's P fits in the cache keeps each product on numbers the
+// core has just touched, and P itself shrinks to the size of one chunk.
 //
 //   samples_per_chunk(bytes_per_sample, n)   how many samples a chunk holds
 //   for_each_chunk(n, chunk, f)              f(first, count) for each chunk, in order
