@@ -401,6 +401,196 @@ def write_cnn(out):
           lines, CNN_FORMAT)
 
 
+# ---------------------------------------------------------------------------
+# The recurrent layers: rnn.txt, lstm.txt, gru.txt, embedding.txt and the
+# sequence classifiers trained with Adam.
+
+SEQ_SEED = 20240707
+SEQ_T, SEQ_F, SEQ_H, SEQ_N = 5, 3, 4, 2  # steps, features, hidden, batch
+SEQ_VOCAB, SEQ_DIM = 7, 3  # embedding.txt
+CLS_T, CLS_VOCAB, CLS_DIM, CLS_HIDDEN = 6, 6, 3, 5  # the classifiers
+CLS_TARGETS = [0, 2, 1, 2]
+CLS_STEPS = 3
+CLS_LR = 0.01
+
+SEQ_FORMAT = FORMAT.split("\n# Orientation")[0] + """
+# Orientation is hnn's, one sample per column. A sequence sample {T, F} is
+# stored step by step, each step's features together: value (t, f) at row
+# t*F + f of its column (PyTorch's batch_first tensor (n, T, F) reshaped to
+# (n, T*F) and transposed).
+#   X, grad.X            (T*F x n)      input sequences
+#   G                    (T*H x n)      the loss is sum(output * G)
+#   output               (T*H x n)      every step's hidden state h_t
+#   h0, c0, h_n, c_n     (H x n)        initial and final states, and
+#   grad.h0, grad.c0     (H x n)        dloss/d(initial state)
+#   W_ih, W_hh (G*H x F), (G*H x H) and b_ih, b_hh (G*H x 1): PyTorch's
+#   weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0 as they are, gate
+#   blocks in PyTorch's order (LSTM i, f, g, o; GRU r, z, n)
+#   Embedding: W (D x V), the transpose of PyTorch's weight (V x D): column k
+#   is token k's vector; X (T x n) holds token indices
+# Parameter names in the classifiers are hnn's: "0.W" the Embedding, "1.W_ih"
+# ... the recurrent layer, "2.W", "2.b" the Linear."""
+
+
+def seq_to_hnn(t):
+    """(n, T, K) batch_first -> (T*K x n), row t*K + k; a sample a column."""
+    return t.detach().reshape(t.shape[0], -1).t()
+
+
+RECURRENT_NAMES = {"weight_ih_l0": "W_ih", "weight_hh_l0": "W_hh",
+                   "bias_ih_l0": "b_ih", "bias_hh_l0": "b_hh"}
+
+
+def write_recurrent_layer(out, stem, cls):
+    torch.manual_seed(SEQ_SEED)
+    layer = cls(SEQ_F, SEQ_H, batch_first=True)
+    lstm = cls is nn.LSTM
+    X = torch.randn(SEQ_N, SEQ_T, SEQ_F, requires_grad=True)
+    h0 = (0.5 * torch.randn(1, SEQ_N, SEQ_H)).requires_grad_()
+    c0 = (0.5 * torch.randn(1, SEQ_N, SEQ_H)).requires_grad_()
+    G = torch.randn(SEQ_N, SEQ_T, SEQ_H)
+    if lstm:
+        output, (h_n, c_n) = layer(X, (h0, c0))
+    else:
+        output, h_n = layer(X, h0)
+    loss = (output * G).sum()
+    loss.backward()
+    lines = matrix_lines("X", seq_to_hnn(X))
+    lines += matrix_lines("h0", h0[0].t())
+    if lstm:
+        lines += matrix_lines("c0", c0[0].t())
+    lines += matrix_lines("G", seq_to_hnn(G))
+    for name, p in layer.named_parameters():
+        lines += matrix_lines(RECURRENT_NAMES[name], p)
+    lines += matrix_lines("output", seq_to_hnn(output))
+    lines += matrix_lines("h_n", h_n[0].t())
+    if lstm:
+        lines += matrix_lines("c_n", c_n[0].t())
+    lines += ["scalar loss " + number(loss.item())]
+    for name, p in layer.named_parameters():
+        lines += matrix_lines("grad." + RECURRENT_NAMES[name], p.grad)
+    lines += matrix_lines("grad.X", seq_to_hnn(X.grad))
+    lines += matrix_lines("grad.h0", h0.grad[0].t())
+    if lstm:
+        lines += matrix_lines("grad.c0", c0.grad[0].t())
+    write(os.path.join(out, stem + ".txt"),
+          ["nn.%s(%d, %d, batch_first=True) (torch.manual_seed(%d), default "
+           "init) on a batch of %d" % (cls.__name__, SEQ_F, SEQ_H, SEQ_SEED,
+                                       SEQ_N),
+           "sequences of %d steps, from the initial state%s below; the loss "
+           "is sum(output * G)." % (SEQ_T, "s h0, c0" if lstm else " h0"),
+           "output: every step's h_t; h_n%s: the final state%s; grad.*: "
+           "dloss/d(parameter, input, initial state)."
+           % (", c_n" if lstm else "", "s" if lstm else "")],
+          lines, SEQ_FORMAT)
+
+
+def write_embedding(out):
+    torch.manual_seed(SEQ_SEED + 1)
+    emb = nn.Embedding(SEQ_VOCAB, SEQ_DIM)
+    X = torch.tensor([[0, 3, 6, 3], [5, 1, 3, 2]])  # (n, T); token 4 unused
+    G = torch.randn(2, 4, SEQ_DIM)
+    output = emb(X)
+    loss = (output * G).sum()
+    loss.backward()
+    lines = matrix_lines("X", X.t().double())
+    lines += matrix_lines("G", seq_to_hnn(G))
+    lines += matrix_lines("W", emb.weight.t())
+    lines += matrix_lines("output", seq_to_hnn(output))
+    lines += ["scalar loss " + number(loss.item())]
+    lines += matrix_lines("grad.W", emb.weight.grad.t())
+    write(os.path.join(out, "embedding.txt"),
+          ["nn.Embedding(%d, %d) (torch.manual_seed(%d), default init) on "
+           "2 sequences of 4 token indices;" % (SEQ_VOCAB, SEQ_DIM,
+                                                SEQ_SEED + 1),
+           "the loss is sum(output * G); grad.W: dloss/dW (token 4 appears "
+           "nowhere: its column is 0)."],
+          lines, SEQ_FORMAT)
+
+
+class SequenceClassifier(nn.Module):
+    """Embedding -> LSTM or GRU, last step -> Linear: hnn's Sequential of
+    Embedding, LSTM/GRU (output = last) and Dense."""
+
+    def __init__(self, cell):
+        super().__init__()
+        self.embedding = nn.Embedding(CLS_VOCAB, CLS_DIM)
+        self.cell = cell(CLS_DIM, CLS_HIDDEN, batch_first=True)
+        self.linear = nn.Linear(CLS_HIDDEN, 3)
+
+    def forward(self, X):
+        output = self.cell(self.embedding(X))[0]
+        return self.linear(output[:, -1])
+
+    def hnn_named(self, grads=False):
+        out = []
+        for name, p in self.named_parameters():
+            module, kind = name.split(".")
+            t = p.grad if grads else p
+            if module == "embedding":
+                out.append(("0.W", t.t()))
+            elif module == "cell":
+                out.append(("1." + RECURRENT_NAMES[kind], t))
+            else:
+                out.append(("2." + {"weight": "W", "bias": "b"}[kind], t))
+        return out
+
+
+def write_classifier(out, stem, cell):
+    torch.manual_seed(SEQ_SEED + 2)
+    model = SequenceClassifier(cell)
+    X = torch.randint(0, CLS_VOCAB, (len(CLS_TARGETS), CLS_T))
+    y = torch.tensor(CLS_TARGETS)
+    loss_fn = nn.CrossEntropyLoss()
+    lines = matrix_lines("X", X.t().double())
+    lines += ["labels y %d" % len(CLS_TARGETS),
+              " ".join(map(str, CLS_TARGETS))]
+    for name, t in model.hnn_named():
+        lines += matrix_lines(name, t)
+    logits = model(X)
+    loss = loss_fn(logits, y)
+    loss.backward()
+    lines += matrix_lines("logits", logits.t())
+    lines += ["scalar loss " + number(loss.item())]
+    for name, t in model.hnn_named(grads=True):
+        lines += matrix_lines("grad." + name, t)
+    optimizer = torch.optim.Adam(model.parameters(), lr=CLS_LR)
+    losses = []
+    for _ in range(CLS_STEPS):
+        optimizer.zero_grad()
+        loss = loss_fn(model(X), y)
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    lines += hparam_lines(optimizer, CLS_STEPS)
+    lines += matrix_lines("loss_per_step", torch.tensor([losses]))
+    for name, t in model.hnn_named():
+        lines += matrix_lines("trained." + name, t)
+    write(os.path.join(out, stem + ".txt"),
+          ["A sequence classifier (torch.manual_seed(%d), default init): "
+           "nn.Embedding(%d, %d)," % (SEQ_SEED + 2, CLS_VOCAB, CLS_DIM),
+           "nn.%s(%d, %d, batch_first=True) from a zero state, its last "
+           "step's output, nn.Linear(%d, 3)," % (cell.__name__, CLS_DIM,
+                                                  CLS_HIDDEN, CLS_HIDDEN),
+           "CrossEntropyLoss (mean); X: %d sequences of %d token indices; "
+           "y: their classes." % (len(CLS_TARGETS), CLS_T),
+           "logits, loss, grad.*: the forward and dloss/dparameter at the "
+           "initial parameters;",
+           "then %d steps of torch.optim.Adam(lr=%r): loss_per_step, the "
+           "loss before each step;" % (CLS_STEPS, CLS_LR),
+           "trained.*: the parameters after the last step."],
+          lines, SEQ_FORMAT)
+
+
+def write_sequences(out):
+    write_recurrent_layer(out, "rnn", nn.RNN)
+    write_recurrent_layer(out, "lstm", nn.LSTM)
+    write_recurrent_layer(out, "gru", nn.GRU)
+    write_embedding(out)
+    write_classifier(out, "lstm_classifier_adam", nn.LSTM)
+    write_classifier(out, "gru_classifier_adam", nn.GRU)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -464,6 +654,7 @@ def main():
               lines)
 
     write_cnn(args.out)
+    write_sequences(args.out)
 
 
 if __name__ == "__main__":

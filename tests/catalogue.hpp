@@ -171,13 +171,27 @@ struct SoftmaxCrossEntropyLabelsCase : SoftmaxCrossEntropyCase {
   static hnn::Labels target() { return labels(rows, cols, 16); }
 };
 
+// Logits of 2 steps of 2 classes (rows = 4), soft targets at each step.
+struct SequenceSoftmaxCrossEntropyCase {
+  template <typename S>
+  static hnn::SequenceSoftmaxCrossEntropy<S> make() {
+    return hnn::SequenceSoftmaxCrossEntropy<S>(2);
+  }
+  static Matrix<double> prediction() { return normal(rows, cols, 17, 2.0); }
+  static Matrix<double> target() {
+    Matrix<double> t = distributions(2, 2 * cols, 18);  // one distribution per step
+    return Eigen::Map<Matrix<double>>(t.data(), rows, cols);
+  }
+};
+
 #define HNN_CATALOGUE_LOSSES                                                                  \
   hnn_test::catalogue::MSECase, hnn_test::catalogue::MAECase, hnn_test::catalogue::HuberCase, \
       hnn_test::catalogue::BinaryCrossEntropyCase,                                            \
       hnn_test::catalogue::BinaryCrossEntropyWithLogitsCase,                                  \
       hnn_test::catalogue::CrossEntropyCase, hnn_test::catalogue::CrossEntropyLabelsCase,     \
       hnn_test::catalogue::SoftmaxCrossEntropyCase,                                           \
-      hnn_test::catalogue::SoftmaxCrossEntropyLabelsCase
+      hnn_test::catalogue::SoftmaxCrossEntropyLabelsCase,                                     \
+      hnn_test::catalogue::SequenceSoftmaxCrossEntropyCase
 
 // The losses that take a target matrix only.
 #define HNN_CATALOGUE_MATRIX_ONLY_LOSSES                                                      \
@@ -301,7 +315,11 @@ struct ActivationEntry {
       hnn_test::catalogue::MaxPool2DEntry, hnn_test::catalogue::AvgPool2DEntry,               \
       hnn_test::catalogue::GlobalAvgPool2DEntry, hnn_test::catalogue::DropoutEntry,           \
       hnn_test::catalogue::ResidualEntry, hnn_test::catalogue::ResidualProjectionEntry,       \
-      hnn_test::catalogue::ResidualImageEntry
+      hnn_test::catalogue::ResidualImageEntry, hnn_test::catalogue::RNNEntry,                 \
+      hnn_test::catalogue::RNNReluLastEntry, hnn_test::catalogue::LSTMEntry,                  \
+      hnn_test::catalogue::LSTMLastEntry, hnn_test::catalogue::GRUEntry,                      \
+      hnn_test::catalogue::GRULastEntry, hnn_test::catalogue::EmbeddingEntry,                 \
+      hnn_test::catalogue::TimeDistributedEntry
 
 // The small model of an entry.
 template <typename Entry, typename S>
@@ -325,6 +343,8 @@ TYPE_TO_STRING_AS("CrossEntropy with labels", hnn_test::catalogue::CrossEntropyL
 TYPE_TO_STRING_AS("SoftmaxCrossEntropy", hnn_test::catalogue::SoftmaxCrossEntropyCase);
 TYPE_TO_STRING_AS("SoftmaxCrossEntropy with labels",
                   hnn_test::catalogue::SoftmaxCrossEntropyLabelsCase);
+TYPE_TO_STRING_AS("SequenceSoftmaxCrossEntropy",
+                  hnn_test::catalogue::SequenceSoftmaxCrossEntropyCase);
 TYPE_TO_STRING_AS("Dense", hnn_test::catalogue::DenseEntry);
 TYPE_TO_STRING_AS("Dense keeping dW as factors", hnn_test::catalogue::DenseKeptFactorsEntry);
 TYPE_TO_STRING_AS("Softmax", hnn_test::catalogue::SoftmaxEntry);
@@ -355,5 +375,6 @@ TYPE_TO_STRING_AS("GELU", hnn_test::catalogue::Fn<hnn::GELU>);
 #include "catalogue/conv.hpp"
 #include "catalogue/norm.hpp"
 #include "catalogue/pooling.hpp"
+#include "catalogue/recurrent.hpp"
 #include "catalogue/regularization.hpp"
 #include "catalogue/residual.hpp"

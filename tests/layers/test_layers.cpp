@@ -24,7 +24,9 @@ TEST_CASE_TEMPLATE("gradient check: layer", T, HNN_CATALOGUE_LAYERS) {
   const auto report = hnn::check_layer(*layer, X);
   INFO(report.summary());
   CHECK(report.passed());
-  CHECK(report.tensors.size() == 1 + layer->parameters().size());  // the input, then each parameter
+  // The input (where it has a gradient), each parameter, each sequence state.
+  CHECK(report.tensors.size() == (layer->has_input_gradient() ? 1u : 0u) +
+                                     layer->parameters().size() + layer->sequence_state().size());
 }
 
 TEST_CASE_TEMPLATE("layer instantiates with float and double, and the two agree", T,

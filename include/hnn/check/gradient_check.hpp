@@ -169,8 +169,9 @@ class HeldState {
 }  // namespace detail
 
 /// Checks every gradient of a layer at input X against central differences.
-// Checks a layer's input gradient, every parameter gradient and the gradient
-// of every sequence state (∂L/∂h₀) at input X, and that backward accumulates
+// Checks a layer's input gradient (unless it has none: has_input_gradient()),
+// every parameter gradient and the gradient of every sequence state (∂L/∂h₀)
+// at input X, and that backward accumulates
 // (+=) into the parameter gradients. The layer's parameters, gradients,
 // buffers and sequence state are left as they were, and its last forward
 // input is X.
@@ -231,9 +232,12 @@ inline GradientReport check_layer(Layer<double>& layer, const Matrix<double>& X,
     state_names.push_back(s.name());
   }
 
-  // Numeric, tensor by tensor.
-  report.tensors.push_back(
-      compare_gradients("input", dX, numeric_gradient(loss, x, options.step), options.tolerance));
+  // Numeric, tensor by tensor (the input only where it has a gradient:
+  // Layer::has_input_gradient).
+  if (layer.has_input_gradient()) {
+    report.tensors.push_back(
+        compare_gradients("input", dX, numeric_gradient(loss, x, options.step), options.tolerance));
+  }
   for (std::size_t k = 0; k < params.size(); ++k) {
     auto value = params[k].value();
     report.tensors.push_back(compare_gradients(params[k].name(), analytic[k],

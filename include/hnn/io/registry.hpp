@@ -46,14 +46,20 @@
 #include "hnn/layers/conv2d.hpp"
 #include "hnn/layers/dense.hpp"
 #include "hnn/layers/dropout.hpp"
+#include "hnn/layers/embedding.hpp"
 #include "hnn/layers/flatten.hpp"
 #include "hnn/layers/global_avg_pool2d.hpp"
+#include "hnn/layers/gru.hpp"
 #include "hnn/layers/layer.hpp"
 #include "hnn/layers/layer_norm.hpp"
+#include "hnn/layers/lstm.hpp"
 #include "hnn/layers/max_pool2d.hpp"
+#include "hnn/layers/recurrent.hpp"
 #include "hnn/layers/reshape.hpp"
 #include "hnn/layers/residual.hpp"
+#include "hnn/layers/rnn.hpp"
 #include "hnn/layers/softmax.hpp"
+#include "hnn/layers/time_distributed.hpp"
 
 namespace hnn {
 
@@ -188,6 +194,58 @@ class LayerRegistry {
         },
         none);
     r.add(
+        "TimeDistributed",
+        [](const Settings& s) {
+          const Index in = size(s, "in"), out = size(s, "out");
+          if (double(in) * double(out) > double(Index(1) << 28))
+            throw ArgumentError("TimeDistributed: in × out is implausibly large");
+          Random rng(0);  // the weights are overwritten by the file's
+          return std::make_unique<TimeDistributed<Scalar>>(in, out, rng, Init::zeros());
+        },
+        [](const Settings& s) {
+          const double in = double(size(s, "in")), out = double(size(s, "out"));
+          return out * in + out;  // W and b
+        });
+    r.add(
+        "Embedding",
+        [](const Settings& s) {
+          const Index v = size(s, "vocabulary"), d = size(s, "dimension");
+          if (double(v) * double(d) > double(Index(1) << 28))
+            throw ArgumentError("Embedding: vocabulary × dimension is implausibly large");
+          Random rng(0);
+          return std::make_unique<Embedding<Scalar>>(v, d, rng, Init::zeros());
+        },
+        [](const Settings& s) {
+          return double(size(s, "vocabulary")) * double(size(s, "dimension"));  // W
+        });
+    r.add(
+        "RNN",
+        [](const Settings& s) {
+          RNNOptions o;
+          static_cast<RecurrentOptions&>(o) = recurrent_options(s, 1);
+          o.activation = RNN<Scalar>::activation_from(s);
+          Random rng(0);  // the weights are overwritten by the file's
+          return std::make_unique<RNN<Scalar>>(size(s, "features"), size(s, "hidden"), rng, o);
+        },
+        [](const Settings& s) { return recurrent_values(s, 1); });
+    r.add(
+        "LSTM",
+        [](const Settings& s) {
+          LSTMOptions o;
+          static_cast<RecurrentOptions&>(o) = recurrent_options(s, 4);
+          Random rng(0);
+          return std::make_unique<LSTM<Scalar>>(size(s, "features"), size(s, "hidden"), rng, o);
+        },
+        [](const Settings& s) { return recurrent_values(s, 4); });
+    r.add(
+        "GRU",
+        [](const Settings& s) {
+          const RecurrentOptions o = recurrent_options(s, 3);
+          Random rng(0);
+          return std::make_unique<GRU<Scalar>>(size(s, "features"), size(s, "hidden"), rng, o);
+        },
+        [](const Settings& s) { return recurrent_values(s, 3); });
+    r.add(
         "Residual",
         [](const Settings& s, const LayerRegistry& registry) -> std::unique_ptr<Layer<Scalar>> {
           const auto p = Residual<Scalar>::parse_settings(s);
@@ -303,6 +361,17 @@ class LayerRegistry {
     const double v = setting(s, name);
     if (v != 0 && v != 1) throw ArgumentError("setting \"" + name + "\" must be 0 or 1");
     return v == 1;
+  }
+  /// A recurrent layer's options, after checking that its G gate blocks are of a plausible size.
+  static RecurrentOptions recurrent_options(const Settings& s, Index gates) {
+    if (recurrent_values(s, gates) > double(Index(1) << 28))
+      throw ArgumentError("recurrent layer: features and hidden are implausibly large");
+    return Recurrent<Scalar>::options_from(s);
+  }
+  /// A recurrent layer's numbers: W_ih, W_hh, b_ih and b_hh of G gate blocks.
+  static double recurrent_values(const Settings& s, Index gates) {
+    const double f = double(size(s, "features")), h = double(size(s, "hidden"));
+    return double(gates) * h * (f + h + 2);
   }
   /// Residual's projection: the setting "projection", 0 (none) or a size.
   static Index projection_channels(const Settings& s) {

@@ -224,6 +224,10 @@ class Layer {
   void set_input_gradient_wanted(bool wanted) { input_gradient_wanted_ = wanted; }
   /// Whether backward computes dX (true unless the model turned it off).
   bool input_gradient_wanted() const { return input_gradient_wanted_; }
+  /// Whether the output has a gradient with respect to the input at all.
+  // False for a layer whose input is not differentiable, such as Embedding's
+  // token indices: the gradient checker skips its input, and it is a first layer.
+  virtual bool has_input_gradient() const { return true; }
 
  protected:
   // The layer's math. forward_impl gets X already checked and kept (input()
