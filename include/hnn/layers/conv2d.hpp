@@ -107,6 +107,14 @@ class Conv2D : public Layer<Scalar> {
   Index in_channels() const { return in_channels_; }
   /// The filters F, the output channels.
   Index filters() const { return W_.rows(); }
+  /// The window of each filter, kh × kw.
+  Window kernel() const { return kernel_; }
+  /// The pixels the window moves at a time.
+  Index stride() const { return stride_; }
+  /// The padding around the image.
+  const Padding& padding() const { return padding_; }
+  /// Whether the layer has a bias b (Conv2DOptions::bias).
+  bool has_bias() const { return has_bias_; }
 
   // {C, H, W} → {F, out_h, out_w}
   Shape compute_output_shape(const Shape& input) const override {
