@@ -30,6 +30,12 @@
 // The batches are gathered by copy_batch (data/dataset.hpp) into one buffer
 // reused by every batch, or are views of X when the order is not shuffled.
 // A float model trains with flush-to-zero on (FitOptions::flush_to_zero).
+//
+// The loop can also run in several processes that train one model together
+// (model/training_group.hpp; distributed/ is the MPI one): each process then
+// takes its slice of every batch, and the group's hooks make the slices' loss
+// and gradients the batch's before the penalties and the step. Alone, as
+// above, the hooks do nothing.
 
 #include <chrono>
 #include <cmath>
@@ -54,6 +60,7 @@
 #include "hnn/model/metrics.hpp"
 #include "hnn/model/progress.hpp"
 #include "hnn/model/sequential.hpp"
+#include "hnn/model/training_group.hpp"
 #include "hnn/model/training_state.hpp"
 #include "hnn/optimizers/clip.hpp"
 #include "hnn/optimizers/optimizer.hpp"
@@ -65,9 +72,10 @@ namespace detail {
 
 // The seed of the generator handed to the layers: another stream than the
 // sample order's, so a dropout layer does not change which samples batch
-// together.
-inline std::uint64_t layer_seed(std::uint64_t seed) {
-  return seed ^ 0x9E3779B97F4A7C15ull;
+// together; and in a training group, another stream in each process, so
+// that their dropout masks differ (process 0's is the one of a lone run).
+inline std::uint64_t layer_seed(std::uint64_t seed, int rank = 0) {
+  return (seed ^ 0x9E3779B97F4A7C15ull) + 0xBF58476D1CE4E5B9ull * std::uint64_t(rank);
 }
 
 // The seed of the augmentation's generator in one epoch: a third stream,
@@ -142,6 +150,8 @@ double metric_value(const Metric& m, const Matrix<Scalar>& P, const Labels& y) {
 // order is shuffled, copies gathered into buffers reused by every batch.
 // After drop_partial(), the last batch is left out when it is smaller than
 // the others: ⌊N/B⌋ batches of B samples, instead of ⌈N/B⌉.
+// In a training group (model/training_group.hpp) inputs, targets and sample
+// are this process's slice of each batch; samples(b) is the whole batch's.
 template <typename Scalar, typename Targets>
 class Batches {
  public:
@@ -155,18 +165,28 @@ class Batches {
   }
   Index count() const { return drop_partial_ ? X_.cols() / size_ : batch_count(X_.cols(), size_); }
   void drop_partial() { drop_partial_ = true; }
+  // Process `rank` of `ranks` takes its slice of every batch (model/training_group.hpp).
+  void share(int rank, int ranks) {
+    rank_ = rank;
+    ranks_ = ranks;
+  }
   // The samples an epoch trains on, and which they are (in batch order).
   Index trained() const { return std::min(X_.cols(), count() * size_); }
   std::vector<Index> trained_samples() const {
     return std::vector<Index>(order_.begin(), order_.begin() + std::ptrdiff_t(trained()));
   }
   Index samples(Index b) const { return std::min(size_, X_.cols() - b * size_); }
+  // This process's slice of batch b, as a range of X's order: first … first + count − 1.
+  Slice slice(Index b) const {
+    const Slice s = shard(samples(b), rank_, ranks_);
+    return {b * size_ + s.first, s.count};
+  }
   // The new order of an epoch (unchanged unless shuffled).
   void shuffle(Random& rng) {
     if (shuffled_) rng.shuffle(order_.begin(), order_.end());
   }
   // Which sample of X column k of batch b is.
-  Index sample(Index b, Index k) const { return order_[std::size_t(b * size_ + k)]; }
+  Index sample(Index b, Index k) const { return order_[std::size_t(slice(b).first + k)]; }
   // The order of the last shuffle (null when not shuffled), and the same put
   // back when a run resumes: each epoch shuffles the previous order further.
   const std::vector<Index>* order() const { return shuffled_ ? &order_ : nullptr; }
@@ -188,20 +208,23 @@ class Batches {
   }
 
   ConstRef<Scalar> inputs(Index b) {
-    if (!shuffled_) return X_.middleCols(b * size_, samples(b));
-    const Index n = copy_batch(X_, order_, b * size_, size_, Xb_);
+    const Slice s = slice(b);
+    if (!shuffled_) return X_.middleCols(s.first, s.count);
+    const Index n = copy_batch(X_, order_, s.first, s.count, Xb_);
     return Xb_.leftCols(n);
   }
   // The inputs of batch b as a copy (in the reused buffer) that may be changed.
   MutRef<Scalar> copied_inputs(Index b) {
-    if (shuffled_) return Xb_.leftCols(copy_batch(X_, order_, b * size_, size_, Xb_));
-    auto Xb = batch_view(Xb_, X_.rows(), samples(b));
-    Xb = X_.middleCols(b * size_, samples(b));
+    const Slice s = slice(b);
+    if (shuffled_) return Xb_.leftCols(copy_batch(X_, order_, s.first, s.count, Xb_));
+    auto Xb = batch_view(Xb_, X_.rows(), s.count);
+    Xb = X_.middleCols(s.first, s.count);
     return Xb;
   }
   auto targets(Index b) {
-    if (!shuffled_) return target_columns(T_, b * size_, samples(b));
-    return first_targets(Tb_, copy_batch(T_, order_, b * size_, size_, Tb_));
+    const Slice s = slice(b);
+    if (!shuffled_) return target_columns(T_, s.first, s.count);
+    return first_targets(Tb_, copy_batch(T_, order_, s.first, s.count, Tb_));
   }
 
  private:
@@ -209,6 +232,7 @@ class Batches {
   const Targets& T_;
   Index size_;
   bool shuffled_;
+  int rank_ = 0, ranks_ = 1;  // this process's slice of every batch (alone: all of it)
   bool drop_partial_ = false;
   std::vector<Index> order_;
   Matrix<Scalar> Xb_;  // the gathered batch (when shuffled)
@@ -269,16 +293,17 @@ void check_fit(const Sequential<Scalar>& model, const Matrix<Scalar>& X, const T
   }
 }
 
-// Loss and metrics of the model on (X, targets), in inference mode.
+// Loss and metrics of the model on (X, targets), in inference mode; the
+// predictions are the group's (shared out over its processes, if several).
 template <typename Scalar, typename Targets>
 Evaluation evaluate(Sequential<Scalar>& model, const Matrix<Scalar>& X, const Targets& T,
-                    const Loss<Scalar>& loss, const std::vector<Metric>& metrics,
-                    Index batch_size) {
+                    const Loss<Scalar>& loss, const std::vector<Metric>& metrics, Index batch_size,
+                    TrainingGroup<Scalar>& group) {
   check_targets("evaluate", X, T, model.output_size());
   if (X.cols() == 0) throw ShapeError("evaluate: no samples");
   if (batch_size <= 0) throw ArgumentError("evaluate: batch_size must be > 0");
   model.reset_state();
-  const Matrix<Scalar> P = model.predict(X, batch_size);
+  const Matrix<Scalar> P = group.predict(model, X, batch_size);
   model.reset_state();
   double sum = 0;  // Σ_B loss(B) |B|: the mean over all samples, batch by batch
   for (Index start = 0; start < X.cols(); start += batch_size) {
@@ -316,9 +341,11 @@ void check_finite_state(Sequential<Scalar>& model, int epoch) {
   }
 }
 
+// The loop, in the processes of `group` (alone: this process only).
 template <typename Scalar, typename Targets>
 History train(Sequential<Scalar>& model, const Matrix<Scalar>& X, const Targets& T,
-              const Loss<Scalar>& loss, Optimizer<Scalar>& optimizer, const FitOptions<Scalar>& o) {
+              const Loss<Scalar>& loss, Optimizer<Scalar>& optimizer, const FitOptions<Scalar>& o,
+              TrainingGroup<Scalar>& group) {
   using Clock = std::chrono::steady_clock;
   check_fit(model, X, T, o);
   const FlushWhileTraining<Scalar> ftz(o.flush_to_zero);
@@ -326,7 +353,8 @@ History train(Sequential<Scalar>& model, const Matrix<Scalar>& X, const Targets&
   const Index B = (o.batch_size == 0 || o.batch_size > N) ? N : o.batch_size;
   Batches<Scalar, Targets> batches(X, T, B, o.shuffle);
   if (o.drop_last) batches.drop_partial();  // ⌊N/B⌋ batches of B samples
-  Random order_random(o.seed), layer_random(layer_seed(o.seed));
+  batches.share(group.rank(), group.size());
+  Random order_random(o.seed), layer_random(layer_seed(o.seed, group.rank()));
   Random augment_random(augment_seed(o.seed, 0));
 
   // The user's callbacks, then the printer (so its line shows what they recorded).
@@ -367,6 +395,7 @@ History train(Sequential<Scalar>& model, const Matrix<Scalar>& X, const Targets&
   for (int epoch = first_epoch; epoch < o.epochs && !state.stop; ++epoch) {
     state.epoch = epoch;
     model.reset_state();
+    P_epoch.setZero();  // in a group, each process fills the columns it trains on
     for (auto& c : callbacks)
       c->on_epoch_begin(state);
     const auto t0 = Clock::now();
@@ -375,7 +404,7 @@ History train(Sequential<Scalar>& model, const Matrix<Scalar>& X, const Targets&
     double sum = 0, penalty_sum = 0;  // Σ_B L_B |B|, Σ_B R_B |B|
     for (Index b = 0; b < batches.count(); ++b) {
       state.batch = b;
-      state.batch_size = batches.samples(b);
+      state.batch_size = batches.samples(b);  // |B| (this process trains on a slice, in a group)
       const ConstRef<Scalar> Xb =
           o.augment ? augmented(batches, b, o.augment, augment_random) : batches.inputs(b);
       const auto Tb = batches.targets(b);
@@ -384,7 +413,8 @@ History train(Sequential<Scalar>& model, const Matrix<Scalar>& X, const Targets&
       const ConstRef<Scalar> P = model.forward(Xb, Mode::train, layer_random);  // P = f(X_B)
       auto G = batch_view(dP, P.rows(), P.cols());
       const double R = penalty_value(penalized);  // R = Σ_W λ₁ Σ|w| + λ₂ Σ w²
-      const double L = double(loss.value_and_gradient(P, Tb, G)) + R;  // L(P, T_B) + R; G = ∂L/∂P
+      const double L_P = double(loss.value_and_gradient(P, Tb, G));  // L(P, T_B); G = ∂L/∂P
+      const double L = group.reduce_loss(L_P, P.cols(), state.batch_size) + R;  // L_P + R alone
       if (!std::isfinite(L)) {
         std::ostringstream s;
         s << "fit: the loss is " << L << " at epoch " << epoch + 1 << ", batch " << b + 1 << " of "
@@ -393,19 +423,22 @@ History train(Sequential<Scalar>& model, const Matrix<Scalar>& X, const Targets&
         s << "; training stopped (try a smaller learning rate, or check the data for NaN/inf)";
         throw NumericError(s.str());
       }
-      model.backward(G);                 // ∂L/∂w for every w
+      model.backward(G);                                           // ∂L/∂w for every w
+      group.reduce_gradients(params, P.cols(), state.batch_size);  // in a group: Σ over slices
       add_penalty_gradients(penalized);  // dW += λ₁ sign(W) + 2 λ₂ W
       if (o.clip_grad_norm > 0) clip_grad_norm(params, o.clip_grad_norm);
       if (o.clip_grad_value > 0) clip_grad_value(params, o.clip_grad_value);
       optimizer.step(params);  // w ← w − η (…)
+      group.after_step(model);
 
-      sum += L * double(P.cols());
-      penalty_sum += R * double(P.cols());
+      sum += L * double(state.batch_size);
+      penalty_sum += R * double(state.batch_size);
       for (Index k = 0; k < P_epoch.cols() && k < P.cols(); ++k)
         P_epoch.col(batches.sample(b, k)) = P.col(k);
       for (auto& c : callbacks)
         c->on_batch_end(state, L);
     }
+    group.reduce_predictions(P_epoch);
     const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
     check_finite_state(model, epoch);  // the last step's update shows in no loss
 
@@ -424,10 +457,10 @@ History train(Sequential<Scalar>& model, const Matrix<Scalar>& X, const Targets&
     }
     if (o.has_validation()) {
       const Index vb = model.stateful() ? B : 256;  // a stateful model sees batches of one size
-      const auto v =
-          o.validation_y
-              ? detail::evaluate(model, *o.validation_X, *o.validation_y, loss, o.metrics, vb)
-              : detail::evaluate(model, *o.validation_X, *o.validation_Y, loss, o.metrics, vb);
+      const auto v = o.validation_y ? detail::evaluate(model, *o.validation_X, *o.validation_y,
+                                                       loss, o.metrics, vb, group)
+                                    : detail::evaluate(model, *o.validation_X, *o.validation_Y,
+                                                       loss, o.metrics, vb, group);
       history.record("val_loss", v.loss);
       for (const auto& m : v.metrics)
         history.record("val_" + m.first, m.second);
@@ -450,7 +483,8 @@ template <typename Scalar>
 History train(Sequential<Scalar>& model, const Matrix<Scalar>& X, const Matrix<Scalar>& Y,
               const Loss<Scalar>& loss, Optimizer<Scalar>& optimizer,
               const FitOptions<Scalar>& options) {
-  return detail::train(model, X, Y, loss, optimizer, options);
+  TrainingGroup<Scalar> alone;
+  return detail::train(model, X, Y, loss, optimizer, options, alone);
 }
 
 /// Trains `model` on (X, y), class labels, as `options` say; returns the History.
@@ -458,7 +492,8 @@ template <typename Scalar>
 History train(Sequential<Scalar>& model, const Matrix<Scalar>& X, const Labels& y,
               const Loss<Scalar>& loss, Optimizer<Scalar>& optimizer,
               const FitOptions<Scalar>& options) {
-  return detail::train(model, X, y, loss, optimizer, options);
+  TrainingGroup<Scalar> alone;
+  return detail::train(model, X, y, loss, optimizer, options, alone);
 }
 
 /// The loss and the metrics of `model` on (X, Y), predicted `batch_size` samples at a time.
@@ -467,7 +502,8 @@ Evaluation evaluate(Sequential<Scalar>& model, const Matrix<Scalar>& X, const Ma
                     const Loss<Scalar>& loss, const std::vector<Metric>& metrics,
                     Index batch_size) {
   const detail::FlushWhileTraining<Scalar> ftz(true);
-  return detail::evaluate(model, X, Y, loss, metrics, batch_size);
+  TrainingGroup<Scalar> alone;
+  return detail::evaluate(model, X, Y, loss, metrics, batch_size, alone);
 }
 
 /// The loss and the metrics of `model` on (X, y), class labels.
@@ -476,7 +512,8 @@ Evaluation evaluate(Sequential<Scalar>& model, const Matrix<Scalar>& X, const La
                     const Loss<Scalar>& loss, const std::vector<Metric>& metrics,
                     Index batch_size) {
   const detail::FlushWhileTraining<Scalar> ftz(true);
-  return detail::evaluate(model, X, y, loss, metrics, batch_size);
+  TrainingGroup<Scalar> alone;
+  return detail::evaluate(model, X, y, loss, metrics, batch_size, alone);
 }
 
 }  // namespace hnn
