@@ -87,6 +87,8 @@ check_format() {
 # build_and_test <name> <compiler> <C++ standard> <optimisation flags>
 build_and_test() {
   local name=$1 cxx=$2 std=$3 opt=$4
+  local extra=()  # HNN_EXTRA_CMAKE_ARGS: CMake options separated by spaces
+  read -r -a extra <<<"${HNN_EXTRA_CMAKE_ARGS:-}"
   local dir=${HNN_BUILD_ROOT:-build}/$name
   local log=$dir/ctest.log
   section "$name: $cxx, C++$std, $opt, in $dir"
@@ -97,7 +99,7 @@ build_and_test() {
     -DCMAKE_CXX_STANDARD="$std" \
     -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE="$opt" \
     -DHNN_BUILD_TESTS=ON -DHNN_BUILD_EXAMPLES=ON \
-    -DHNN_WERROR=ON ${HNN_EXTRA_CMAKE_ARGS:+"$HNN_EXTRA_CMAKE_ARGS"}; then
+    -DHNN_WERROR=ON "${extra[@]}"; then
     record FAILED "$name: configure"
     return
   fi
@@ -204,8 +206,13 @@ fuzz() {
 check_format
 fetch_data
 # g++ in C++17 at -O2, with OpenMP (HNN_WITH_OPENMP): hnn's threaded paths
-# (core/parallel.hpp) run in the tests and examples on the machine's cores.
-HNN_EXTRA_CMAKE_ARGS="-DHNN_WITH_OPENMP=ON" build_and_test gcc-cxx17 g++ 17 "-O2"
+# (core/parallel.hpp) run in the tests and examples on the machine's cores;
+# and hnn::distributed (HNN_BUILD_DISTRIBUTED): the MPI tests under mpirun with
+# 2 and 3 processes, in this leg only (Open MPI's allocations trip LeakSanitizer);
+# and the exported C headers on the host and on a Cortex-M4F under QEMU
+# (HNN_EXPORT_CHECKS), and the browser playground under node and headless
+# chromium (HNN_PLAYGROUND_CHECKS), which need no second C++ compiler leg.
+HNN_EXTRA_CMAKE_ARGS="-DHNN_WITH_OPENMP=ON -DHNN_BUILD_DISTRIBUTED=ON -DHNN_EXPORT_CHECKS=ON -DHNN_PLAYGROUND_CHECKS=ON" build_and_test gcc-cxx17 g++ 17 "-O2"
 # clang++ in C++20, with AddressSanitizer and UndefinedBehaviorSanitizer at -O1
 # (HNN_SANITIZE): the whole suite and the examples under the sanitizers.
 HNN_EXTRA_CMAKE_ARGS="-DHNN_SANITIZE=ON" build_and_test clang-cxx20 clang++ 20 "-O1 -DNDEBUG $prefix_map"

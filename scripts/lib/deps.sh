@@ -12,7 +12,9 @@
 # What each script needs (used by the scripts that source this file).
 # shellcheck disable=SC2034
 HNN_DEMO_PACKAGES=(cmake ninja-build g++ libeigen3-dev zlib1g-dev ccache libcxxopts-dev)
-HNN_TEST_PACKAGES=("${HNN_DEMO_PACKAGES[@]}" clang clang-format doctest-dev doxygen)
+HNN_TEST_PACKAGES=("${HNN_DEMO_PACKAGES[@]}" clang clang-format doctest-dev doxygen
+  openmpi-bin libopenmpi-dev gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm
+  emscripten chromium)
 
 hnn_missing_packages() {
   local pkg

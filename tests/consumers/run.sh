@@ -3,7 +3,9 @@
 #
 #   tests/consumers/run.sh <hnn-source-dir> <work-dir> <case>
 #
-# <case> is add_subdirectory, find_package, fetchcontent or plain_include.
+# <case> is add_subdirectory, find_package, fetchcontent, plain_include or
+# distributed (hnn::distributed, which needs MPI; the environment gives
+# HNN_CONSUMER_MPIEXEC and HNN_CONSUMER_MPIEXEC_FLAGS to run it with).
 # <work-dir> is emptied first. The environment may give CXX (compiler),
 # CMAKE_GENERATOR, HNN_CONSUMER_CXX_STANDARD, HNN_CONSUMER_LAUNCHER (e.g.
 # ccache) and HNN_CONSUMER_MAKE_PROGRAM; CTest passes those of the outer build.
@@ -84,10 +86,31 @@ case $case_name in
     # Install hnn into a private prefix (nothing to compile: header-only),
     # then let the consumer find it there and nowhere else.
     prefix=$work/prefix
-    run cmake -S "$src" -B "$work/hnn-build" "${cmake_args[@]}" \
-      -DHNN_BUILD_TESTS=OFF -DHNN_BUILD_EXAMPLES=OFF "-DCMAKE_INSTALL_PREFIX=$prefix"
+    # The headers, and the one program hnn installs: tools/hnn-export.
+    run cmake -S "$src" -B "$work/hnn-build" "${cmake_args[@]}" -DCMAKE_BUILD_TYPE=Release \
+      -DHNN_BUILD_TESTS=OFF -DHNN_BUILD_EXAMPLES=OFF -DHNN_BUILD_TOOLS=ON \
+      "-DCMAKE_INSTALL_PREFIX=$prefix" | tee "$work/hnn-configure.log"
     run cmake --build "$work/hnn-build"
     run cmake --install "$work/hnn-build"
+    # The installed hnn-export on a saved model, float and int8 (calibrated on
+    # a CSV), each header compiled as strict C99 and its self-test run.
+    if [[ -x "$prefix/bin/hnn-export" ]]; then
+      printf 'a,b,c\n0.5,-1,2\n1,0.25,-0.5\n-2,1,0\n' >"$work/calibration.csv"
+      for kind in float int8; do
+        flags=()
+        [[ $kind == int8 ]] && flags=(--int8)
+        run "$prefix/bin/hnn-export" "$src/fuzz/corpus/model/valid_float.hnn" --name tiny \
+          "${flags[@]}" --calibrate "$work/calibration.csv" --with-test 3 -o "$work/tiny_$kind.h"
+        run "${CC:-cc}" -std=c99 -Wall -Wextra -Werror -pedantic -DTINY_IMPLEMENTATION \
+          "-DMODEL_HEADER=\"tiny_$kind.h\"" -DMODEL_SELF_TEST=tiny_self_test -I "$work" \
+          "$src/tools/tests/self_test_main.c" -o "$work/tiny_$kind" -lm
+        run "$work/tiny_$kind" || fail "the $kind header's self-test failed"
+      done
+    elif grep -q 'tools/hnn-export is not built' "$work/hnn-configure.log"; then
+      echo "consumer find_package: hnn-export SKIPPED: cxxopts not found (Debian: libcxxopts-dev)"
+    else
+      fail "the install has no bin/hnn-export"
+    fi
     for f in include/hnn/hnn.hpp share/cmake/hnn/hnnConfig.cmake \
       share/cmake/hnn/hnnConfigVersion.cmake share/cmake/hnn/hnnTargets.cmake; do
       [[ -f "$prefix/$f" ]] || fail "the install has no $f"
@@ -121,6 +144,40 @@ endforeach()
 CMAKE
     run cmake -S "$work/version-check" -B "$work/version-check/build" \
       "-DCMAKE_PREFIX_PATH=$prefix" -DCMAKE_FIND_PACKAGE_NO_PACKAGE_REGISTRY=ON
+    ;;
+  distributed)
+    # hnn installed with its MPI component, found with COMPONENTS distributed;
+    # the consumer runs on 2 processes. And without MPI in sight, plain
+    # find_package(hnn) still works while asking for the component fails.
+    prefix=$work/prefix
+    run cmake -S "$src" -B "$work/hnn-build" "${cmake_args[@]}" \
+      -DHNN_BUILD_TESTS=OFF -DHNN_BUILD_EXAMPLES=OFF -DHNN_BUILD_DISTRIBUTED=ON \
+      "-DCMAKE_INSTALL_PREFIX=$prefix"
+    run cmake --build "$work/hnn-build"
+    run cmake --install "$work/hnn-build"
+    [[ -f "$prefix/share/cmake/hnn/hnnDistributedTargets.cmake" ]] ||
+      fail "the install has no hnnDistributedTargets.cmake"
+    run cmake -S "$project" -B "$work/build" "${cmake_args[@]}" "-DCMAKE_PREFIX_PATH=$prefix" \
+      -DCMAKE_FIND_PACKAGE_NO_PACKAGE_REGISTRY=ON
+    run cmake --build "$work/build"
+    read -r -a mpiexec_flags <<<"${HNN_CONSUMER_MPIEXEC_FLAGS:-}"
+    run "${HNN_CONSUMER_MPIEXEC:-mpiexec}" "${mpiexec_flags[@]}" -n 2 "$work/build/consumer"
+    mkdir -p "$work/no-mpi"
+    cat >"$work/no-mpi/CMakeLists.txt" <<'CMAKE'
+cmake_minimum_required(VERSION 3.20)
+project(hnn_no_mpi_check LANGUAGES CXX)
+set(CMAKE_DISABLE_FIND_PACKAGE_MPI ON)  # as on a machine without MPI
+find_package(hnn 0.2 CONFIG REQUIRED)
+if(NOT TARGET hnn::hnn)
+  message(FATAL_ERROR "find_package(hnn) without MPI gave no hnn::hnn")
+endif()
+find_package(hnn 0.2 CONFIG QUIET COMPONENTS distributed)
+if(hnn_FOUND)
+  message(FATAL_ERROR "find_package(hnn COMPONENTS distributed) succeeded without MPI")
+endif()
+CMAKE
+    run cmake -S "$work/no-mpi" -B "$work/no-mpi/build" "-DCMAKE_PREFIX_PATH=$prefix" \
+      -DCMAKE_FIND_PACKAGE_NO_PACKAGE_REGISTRY=ON
     ;;
   plain_include)
     # No CMake package at all: the compiler and two include folders.
