@@ -279,17 +279,9 @@ class CWriter {
         break;
       }
       case StepKind::max_pool:
-      case StepKind::avg_pool: {
-        const char* kernel = s.kind == StepKind::max_pool ? "max_pool" : "avg_pool";
-        need(kernel);
-        const std::string g = window(data, k);
-        body_ << "    " << p << "_" << kernel << "(" << g << ", " << x << ", " << y << ");\n";
-        break;
-      }
+      case StepKind::avg_pool:
       case StepKind::global_avg_pool:
-        need("global_avg_pool");
-        body_ << "    " << p << "_global_avg_pool(" << s.g.channels << ", " << s.g.in_pixels()
-              << ", " << x << ", " << y << ");\n";
+        pool_step(data, k, x, y, "");
         break;
       case StepKind::activation:
         need(activation_kernel_key(s));
@@ -333,6 +325,22 @@ class CWriter {
         }
         break;
     }
+  }
+
+  // A pooling step: the same call in float and in int8 (`suffix` "_q").
+  void pool_step(std::ostringstream& data, std::size_t k, const std::string& x,
+                 const std::string& y, const std::string& suffix) {
+    const InferenceStep& s = plan_.steps[k];
+    if (s.kind == StepKind::global_avg_pool) {
+      need("global_avg_pool" + suffix);
+      body_ << "    " << name_ << "_global_avg_pool" << suffix << "(" << s.g.channels << ", "
+            << s.g.in_pixels() << ", " << x << ", " << y << ");\n";
+      return;
+    }
+    const std::string kernel = (s.kind == StepKind::max_pool ? "max_pool" : "avg_pool") + suffix;
+    need(kernel);
+    const std::string g = window(data, k);
+    body_ << "    " << name_ << "_" << kernel << "(" << g << ", " << x << ", " << y << ");\n";
   }
 
   // --- the int8 steps ----------------------------------------------------------
@@ -412,17 +420,9 @@ class CWriter {
         break;
       }
       case StepKind::max_pool:
-      case StepKind::avg_pool: {
-        const char* kernel = s.kind == StepKind::max_pool ? "max_pool_q" : "avg_pool_q";
-        need(kernel);
-        const std::string g = window(data, k);
-        body_ << "    " << p << "_" << kernel << "(" << g << ", " << x << ", " << y << ");\n";
-        break;
-      }
+      case StepKind::avg_pool:
       case StepKind::global_avg_pool:
-        need("global_avg_pool_q");
-        body_ << "    " << p << "_global_avg_pool_q(" << s.g.channels << ", " << s.g.in_pixels()
-              << ", " << x << ", " << y << ");\n";
+        pool_step(data, k, x, y, "_q");  // on the integers themselves
         break;
       case StepKind::activation:
         if (s.function == "ReLU") {  // exact on the integers

@@ -92,21 +92,31 @@ inline void layer_norm_floats(const InferenceStep& s, float* x) {
   }
 }
 
-// One window's reduction at output pixel (oh, ow), channel c: the largest
-// value, or the sum, of the input pixels the window covers inside the image.
-template <typename T, typename Acc, typename Op>
-Acc over_window(const WindowGeometry& g, const T* x, Index oh, Index ow, Index c, Acc start,
-                Op op) {
-  Acc acc = start;
+// Calls visit(ih, iw, i, k) for each pixel (ih, iw) of the image that the
+// window at output pixel (oh, ow) covers: window row i, window column k.
+// The padding is skipped.
+template <typename Visit>
+void for_window_pixels(const WindowGeometry& g, Index oh, Index ow, Visit visit) {
   for (Index i = 0; i < g.k_h; ++i) {
     const Index ih = oh * g.stride - g.pad_top + i;
     if (ih < 0 || ih >= g.in_h) continue;
     for (Index k = 0; k < g.k_w; ++k) {
       const Index iw = ow * g.stride - g.pad_left + k;
       if (iw < 0 || iw >= g.in_w) continue;
-      acc = op(acc, x[(ih * g.in_w + iw) * g.channels + c]);
+      visit(ih, iw, i, k);
     }
   }
+}
+
+// One window's reduction at output pixel (oh, ow), channel c: the largest
+// value, or the sum, of the input pixels the window covers inside the image.
+template <typename T, typename Acc, typename Op>
+Acc over_window(const WindowGeometry& g, const T* x, Index oh, Index ow, Index c, Acc start,
+                Op op) {
+  Acc acc = start;
+  for_window_pixels(g, oh, ow, [&](Index ih, Index iw, Index, Index) {
+    acc = op(acc, x[(ih * g.in_w + iw) * g.channels + c]);
+  });
   return acc;
 }
 
@@ -115,18 +125,12 @@ Acc over_window(const WindowGeometry& g, const T* x, Index oh, Index ow, Index c
 template <typename T, typename Acc>
 Acc conv_sum(const WindowGeometry& g, const T* Wf, const T* x, Index oh, Index ow, Acc acc) {
   const Index C = g.channels;
-  for (Index i = 0; i < g.k_h; ++i) {
-    const Index ih = oh * g.stride - g.pad_top + i;
-    if (ih < 0 || ih >= g.in_h) continue;
-    for (Index k = 0; k < g.k_w; ++k) {
-      const Index iw = ow * g.stride - g.pad_left + k;
-      if (iw < 0 || iw >= g.in_w) continue;
-      const T* xp = x + (ih * g.in_w + iw) * C;
-      const T* wp = Wf + (i * g.k_w + k) * C;
-      for (Index c = 0; c < C; ++c)
-        acc += Acc(wp[c]) * Acc(xp[c]);
-    }
-  }
+  for_window_pixels(g, oh, ow, [&](Index ih, Index iw, Index i, Index k) {
+    const T* xp = x + (ih * g.in_w + iw) * C;
+    const T* wp = Wf + (i * g.k_w + k) * C;
+    for (Index c = 0; c < C; ++c)
+      acc += Acc(wp[c]) * Acc(xp[c]);
+  });
   return acc;
 }
 
